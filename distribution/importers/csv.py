@@ -1,0 +1,507 @@
+"""Turn the bytes of a Distribution Log CSV upload into plain, validated rows.
+
+Stdlib only, by design: the import service decides what to write, so this parser can be tested and
+fuzzed without a database. Whole-file problems (size, encoding, header) raise `CsvImportError`;
+problems in individual cells are collected, every one of them, so a user can fix the file in one pass.
+"""
+
+from __future__ import annotations
+
+# Absolute imports: inside this package `csv` is still the standard library, not this module.
+import codecs
+import csv
+import io
+import math
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from operator import itemgetter, le
+
+__all__ = [
+    "COLUMNS",
+    "EXPORT_ONLY_COLUMNS",
+    "MAX_CSV_BYTES",
+    "MAX_CSV_ROWS",
+    "MAX_LENGTHS",
+    "MAX_QUANTITY",
+    "REQUIRED_COLUMNS",
+    "CsvCellError",
+    "CsvImportError",
+    "CsvParseResult",
+    "CsvRow",
+    "parse_distribution_csv",
+]
+
+COLUMNS: tuple[str, ...] = (
+    "ship_date",
+    "order_number",
+    "facility_name",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "sku",
+    "udi_di",
+    "lot_number",
+    "quantity",
+    "rep",
+    "notes",
+)
+REQUIRED_COLUMNS: frozenset[str] = frozenset(
+    {"ship_date", "order_number", "facility_name", "sku", "quantity"}
+)
+# The Distribution Log export appends these; accepting them lets an export be imported again unchanged.
+EXPORT_ONLY_COLUMNS: tuple[str, ...] = ("id", "status", "source")
+
+# Mirror the model's max_length so a row that parses here cannot fail on length in the service.
+MAX_LENGTHS: dict[str, int] = {
+    "order_number": 64,
+    "facility_name": 255,
+    "address1": 255,
+    "address2": 255,
+    "city": 128,
+    "state": 64,
+    "postal_code": 20,
+    "country": 64,
+    "sku": 64,
+    "udi_di": 64,
+    "lot_number": 64,
+    "rep": 150,
+    "notes": 2000,
+}
+# The largest value every database Django supports stores in a PositiveIntegerField.
+MAX_QUANTITY = 2_147_483_647
+
+# Read at call time (not bound as defaults) so tests and settings can lower them.
+MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_CSV_ROWS = 200_000
+
+_MB = 1024 * 1024
+_TEXT_COLUMNS = tuple(name for name in COLUMNS if name not in {"ship_date", "quantity"})
+_ACCEPTED_COLUMNS = frozenset(COLUMNS) | frozenset(EXPORT_ONLY_COLUMNS)
+
+# [0-9], not \d: \d also matches Arabic-Indic and full-width digits, which int() would happily accept.
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_QUANTITY = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?")
+# What Excel shows (and saves) for a long number in a "General" cell: 1.23457E+13. The digits are gone.
+_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?E\+[0-9]+", re.IGNORECASE)
+_IDENTIFIER_COLUMNS = ("order_number", "sku", "udi_di", "lot_number")
+# English names regardless of the process locale (calendar.month_name follows LC_TIME).
+_MONTH_NAMES = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+_MSG_REQUIRED = "is required"
+_MSG_DATE_FORMAT = "is not a date (use YYYY-MM-DD or M/D/YYYY)"
+_MSG_QUANTITY = "must be a whole number greater than 0"
+
+
+class CsvImportError(Exception):
+    """The whole file is refused (encoding/size/header problems); str() is a user-facing sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class CsvCellError:
+    line: int  # physical line number in the file (header = 1)
+    column: str  # column name, or "" for a whole-row problem
+    value: str
+    message: str  # why, e.g. "is not a date (use YYYY-MM-DD or M/D/YYYY)"
+
+    def __str__(self) -> str:
+        if not self.column:
+            return f"Line {self.line}: {self.message}"
+        if not self.value:
+            return f"Line {self.line}, {self.column}: {self.message}"
+        return f"Line {self.line}, {self.column} '{_shorten(self.value)}': {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    line: int
+    ship_date: date
+    order_number: str
+    facility_name: str
+    address1: str
+    address2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+    sku: str
+    udi_di: str
+    lot_number: str
+    quantity: int
+    rep: str
+    notes: str
+
+
+@dataclass
+class CsvParseResult:
+    rows: list[CsvRow]  # only rows without errors
+    errors: list[CsvCellError]  # every problem in every row
+    encoding: str  # "utf-8", "utf-8-sig" or "cp1252"
+    columns: list[str]  # normalised header in file order ("" for an unnamed column)
+    total_rows: int = 0  # data rows read, blank ones excluded
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_distribution_csv(data: bytes) -> CsvParseResult:
+    """Parse an uploaded Distribution Log CSV; raise CsvImportError when the file as a whole is unusable."""
+    max_bytes = MAX_CSV_BYTES
+    max_rows = MAX_CSV_ROWS
+    if len(data) > max_bytes:
+        # Round up so a file just over the limit never reads as "20.0 MB; the limit is 20 MB".
+        size_mb = math.ceil(len(data) * 10 / _MB) / 10
+        raise CsvImportError(f"The file is {size_mb:.1f} MB; the limit is {max_bytes / _MB:g} MB.")
+
+    text, encoding = _decode(data)
+    # newline="" keeps CR/LF inside quoted cells intact and lets the reader count physical lines
+    # (it splits on \r\n, \n and \r, which are exactly what a spreadsheet treats as line breaks).
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1  # physical line where the record being read starts
+    try:
+        header = None
+        for cells in reader:
+            start = reader.line_num + 1
+            if any(map(str.strip, cells)):  # blank lines before the header are harmless
+                header = cells
+                break
+        if header is None:
+            raise CsvImportError("The file is empty.")
+        columns = [_normalise_header(cell) for cell in header]
+        parse_row = _row_parser(columns, _check_header(columns, header))
+
+        result = CsvParseResult(rows=[], errors=[], encoding=encoding, columns=columns)
+        rows, errors = result.rows, result.errors
+        total = 0
+        # One flat loop rather than a generator of records: this runs once per row of a large file.
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if not any(map(str.strip, cells)):  # blank rows are skipped silently
+                continue
+            total += 1
+            # Stop at the first row over the limit: a huge file must not be read to the end first.
+            if total > max_rows:
+                raise CsvImportError(
+                    f"The file has more than {max_rows:,} rows; split it and import the parts."
+                )
+            parsed = parse_row(line, cells)
+            if parsed.__class__ is CsvRow:
+                rows.append(parsed)
+            else:
+                errors.extend(parsed)
+        result.total_rows = total
+    except csv.Error as exc:
+        raise CsvImportError(_csv_error_message(start, exc)) from exc
+
+    if result.total_rows == 0:
+        raise CsvImportError("The file has a header but no rows.")
+    return result
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode as UTF-8 (with or without BOM), else Windows-1252, which is what Excel saves as plain "CSV"."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CsvImportError(
+            'The file is saved as UTF-16 ("Unicode text"), not CSV. Save it as "CSV UTF-8" and try again.'
+        )
+    if b"\x00" in data:
+        # NUL never appears in CSV text; it means a spreadsheet or other binary file was uploaded.
+        raise CsvImportError(
+            'The file contains binary data, not CSV text. Save it as "CSV UTF-8" and try again.'
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        # The file declares UTF-8; guessing another encoding would silently change its text.
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise CsvImportError(
+                f"The file is marked as UTF-8 but line {_line_of_offset(data, exc.start)} is not valid UTF-8. "
+                'Save it again as "CSV UTF-8" and try again.'
+            ) from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise CsvImportError(
+            f"The file is not UTF-8 or Windows-1252 text (see line {_line_of_offset(data, exc.start)}). "
+            'Save it as "CSV UTF-8" and try again.'
+        ) from exc
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return len(re.findall(rb"\r\n|\r|\n", data[:offset])) + 1
+
+
+def _csv_error_message(line: int, exc: csv.Error) -> str:
+    reason = str(exc)
+    if reason == "unexpected end of data":
+        return f"Line {line}: a quoted cell is never closed (check the double quotes on that line)."
+    if reason.startswith("field larger than field limit"):
+        return (
+            f"Line {line}: a cell is longer than {csv.field_size_limit():,} characters, "
+            "usually because a double quote is not closed."
+        )
+    if "expected after" in reason:
+        return (
+            f"Line {line}: a quoted cell has text after its closing quote "
+            "(write a double quote inside a quoted cell as two double quotes)."
+        )
+    return f"Line {line}: the file could not be read as CSV ({reason})."
+
+
+def _normalise_header(cell: str) -> str:
+    # A second BOM (a file saved twice by different tools) would otherwise hide the first column name.
+    return cell.strip().strip("\ufeff").strip().lower()
+
+
+def _check_header(columns: list[str], raw: list[str]) -> dict[str, int]:
+    """Return {column: position} for the import columns present; raise CsvImportError naming every problem."""
+    problems: list[str] = []
+    unknown = [raw[i].strip() for i, name in enumerate(columns) if name and name not in _ACCEPTED_COLUMNS]
+    if unknown:
+        names = ", ".join(f"'{name}'" for name in unknown)
+        noun = "Unknown column" if len(unknown) == 1 else "Unknown columns"
+        hint = ""
+        if any(";" in name or "\t" in name for name in unknown):
+            hint = " The file seems to separate columns with ';' or tabs; save it as comma-separated CSV."
+        problems.append(
+            f"{noun}: {names}. The accepted columns are: {', '.join(COLUMNS)} "
+            f"(and {', '.join(EXPORT_ONLY_COLUMNS)} from an export).{hint}"
+        )
+
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(columns):
+        if name:
+            seen.setdefault(name, []).append(position)
+    for name, places in seen.items():
+        if len(places) > 1:
+            numbers = ", ".join(str(p + 1) for p in places)
+            problems.append(f"The column '{name}' appears more than once (columns {numbers}).")
+
+    missing = [name for name in COLUMNS if name in REQUIRED_COLUMNS and name not in seen]
+    if len(missing) == 1:
+        problems.append(f"The required column '{missing[0]}' is missing.")
+    elif missing:
+        problems.append(f"The required columns {', '.join(repr(m) for m in missing)} are missing.")
+
+    if problems:
+        raise CsvImportError(" ".join(problems))
+    return {name: places[0] for name, places in seen.items() if name in COLUMNS}
+
+
+def _row_parser(
+    columns: list[str], positions: dict[str, int]
+) -> Callable[[int, list[str]], CsvRow | list[CsvCellError]]:
+    """Build the per-row parser for this header: a fast check for clean rows, `_parse_row` for the rest.
+
+    Almost every row of a real file is clean, and a 200,000-row upload must parse in well under a
+    second or two, so clean rows are recognised with as few Python-level steps as possible. Any row
+    the fast check does not accept goes to `_parse_row`, which is the reference for what an error is;
+    the fast check only has to be conservative (never accept a row `_parse_row` would refuse).
+    """
+    width = len(columns)
+    unnamed = [i for i, name in enumerate(columns) if not name]
+    # A missing optional column reads the "" appended after the row's last real cell.
+    pick = itemgetter(*(positions.get(name, width) for name in COLUMNS))
+    limits = tuple(MAX_LENGTHS.get(name, sys.maxsize) for name in COLUMNS)
+    # Ship dates and quantities repeat a great deal within one file.
+    dates: dict[str, date | str] = {}
+    quantities: dict[str, int | str] = {}
+
+    def parse(line: int, cells: list[str]) -> CsvRow | list[CsvCellError]:
+        if len(cells) == width and not unnamed:
+            cells.append("")
+            values = list(map(str.strip, pick(cells)))
+            cells.pop()
+            sd, on, fn, a1, a2, city, state, pc, country, sku, udi, lot, qty, rep, notes = values
+            ship_date = dates.get(sd)
+            if ship_date is None:
+                ship_date = dates[sd] = _parse_date(sd)
+            quantity = quantities.get(qty)
+            if quantity is None:
+                quantity = quantities[qty] = _parse_quantity(qty)
+            if (
+                on
+                and fn
+                and sku
+                and ship_date.__class__ is date
+                and quantity.__class__ is int
+                and all(map(le, map(len, values), limits))
+                # "+" is in every scientific-notation number; let _parse_row judge those rows.
+                and "+" not in on
+                and "+" not in sku
+                and "+" not in udi
+                and "+" not in lot
+            ):
+                return CsvRow(
+                    line,
+                    ship_date,
+                    on,
+                    fn,
+                    a1,
+                    a2,
+                    city,
+                    state,
+                    pc,
+                    country,
+                    sku,
+                    udi,
+                    lot,
+                    quantity,
+                    rep,
+                    notes,
+                )
+        row, errors = _parse_row(line, cells, positions, unnamed, width)
+        return errors or row
+
+    return parse
+
+
+def _parse_row(
+    line: int, cells: list[str], positions: dict[str, int], unnamed: list[int], width: int
+) -> tuple[CsvRow | None, list[CsvCellError]]:
+    """Parse one row the thorough way, collecting every error in it."""
+    count = len(cells)
+    # Short rows are padded: some tools drop trailing empty cells.
+    values = {name: (cells[pos].strip() if pos < count else "") for name, pos in positions.items()}
+    errors: list[CsvCellError] = []
+
+    if count > width and any(map(str.strip, cells[width:])):
+        errors.append(CsvCellError(line, "", "", f"has {count} cells but the header has {width} columns"))
+    for pos in unnamed:
+        if pos < count and cells[pos].strip():
+            errors.append(
+                CsvCellError(
+                    line, "", cells[pos].strip(), f"has a value in column {pos + 1}, which has no header"
+                )
+            )
+
+    for name in _TEXT_COLUMNS:
+        value = values.get(name, "")
+        if not value:
+            if name in REQUIRED_COLUMNS:
+                errors.append(CsvCellError(line, name, value, _MSG_REQUIRED))
+            continue
+        limit = MAX_LENGTHS[name]
+        if len(value) > limit:
+            errors.append(
+                CsvCellError(line, name, value, f"is {len(value):,} characters long; the limit is {limit:,}")
+            )
+        elif name in _IDENTIFIER_COLUMNS and _SCIENTIFIC.fullmatch(value):
+            errors.append(
+                CsvCellError(
+                    line,
+                    name,
+                    value,
+                    "looks like a number a spreadsheet rewrote in scientific notation, losing digits "
+                    "(format the column as Text and export again)",
+                )
+            )
+
+    ship_date = _parse_date(values["ship_date"])
+    if isinstance(ship_date, str):
+        errors.append(CsvCellError(line, "ship_date", values["ship_date"], ship_date))
+    quantity = _parse_quantity(values["quantity"])
+    if isinstance(quantity, str):
+        errors.append(CsvCellError(line, "quantity", values["quantity"], quantity))
+
+    if errors:
+        return None, errors
+    get = values.get
+    return (
+        CsvRow(
+            line=line,
+            ship_date=ship_date,
+            order_number=values["order_number"],
+            facility_name=values["facility_name"],
+            address1=get("address1", ""),
+            address2=get("address2", ""),
+            city=get("city", ""),
+            state=get("state", ""),
+            postal_code=get("postal_code", ""),
+            country=get("country", ""),
+            sku=values["sku"],
+            udi_di=get("udi_di", ""),
+            lot_number=get("lot_number", ""),
+            quantity=quantity,
+            rep=get("rep", ""),
+            notes=get("notes", ""),
+        ),
+        errors,
+    )
+
+
+def _parse_date(value: str) -> date | str:
+    """Return the date, or the error message for it."""
+    if not value:
+        return _MSG_REQUIRED
+    match = _ISO_DATE.fullmatch(value)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        match = _US_DATE.fullmatch(value)
+        if not match:
+            return _MSG_DATE_FORMAT
+        month, day, year = (int(part) for part in match.groups())
+    # Spelled out, because "day is out of range for month" does not tell a user what to fix.
+    if not 1 <= month <= 12:
+        return f"is not a real date: there is no month {month} (M/D/YYYY puts the month first)"
+    if year < 1:
+        return "is not a real date: there is no year 0"
+    last_day = _days_in_month(year, month)
+    if not 1 <= day <= last_day:
+        return f"is not a real date: {_MONTH_NAMES[month]} {year} has {last_day} days"
+    return date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _parse_quantity(value: str) -> int | str:
+    """Return the quantity, or the error message for it."""
+    if not value:
+        return _MSG_REQUIRED
+    match = _QUANTITY.fullmatch(value)
+    if not match:
+        return _MSG_QUANTITY
+    digits = match.group(1).replace(",", "").lstrip("0")
+    # Compare lengths first: int() of a few thousand digits is slow and, past 4,300, refused.
+    if len(digits) > len(str(MAX_QUANTITY)) or (digits and int(digits) > MAX_QUANTITY):
+        return f"is too large (the limit is {MAX_QUANTITY:,})"
+    if not digits:
+        return _MSG_QUANTITY
+    return int(digits)
+
+
+def _shorten(value: str, limit: int = 60) -> str:
+    # Error lists are read on one line each: fold line breaks and cut very long cells.
+    flat = " ".join(value.split("\n")).replace("\r", " ")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

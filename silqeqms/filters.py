@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import django_filters
+from django import forms
+
+from silqeqms.models import AuditEvent, User
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    actor = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Actor")
+    action = django_filters.CharFilter(lookup_expr="istartswith", label="Action starts with")
+    target_type = django_filters.CharFilter(lookup_expr="iexact", label="Target type")
+    target_id = django_filters.CharFilter(lookup_expr="exact", label="Target id")
+    batch_id = django_filters.CharFilter(lookup_expr="exact", label="Batch id")
+    date_from = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["actor", "action", "target_type", "target_id", "batch_id", "date_from", "date_to"]

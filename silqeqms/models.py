@@ -1,0 +1,61 @@
+"""Core models: the custom user and the append-only, hash-chained audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+
+
+class User(AbstractUser):
+    """A SilqeQMS user. Sales reps are users in the `sales_rep` group. Users are never deleted."""
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+
+class AuditEvent(models.Model):
+    """One recorded event. Rows are written only by `silqeqms.audit.record_event()`.
+
+    `hash` = SHA-256(prev_hash + canonical JSON of the event), so any edit of a stored row, or a
+    row removed from the middle, breaks the chain that `manage.py verify_audit` walks. Database
+    triggers (installed by migration 0002) refuse UPDATE and DELETE on this table.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=255, blank=True)
+    reason = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    request_ip = models.GenericIPAddressField(null=True, blank=True)
+    batch_id = models.CharField(max_length=36, blank=True, db_index=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        default_permissions = ()
+        permissions = [("view_audit", "Can view the audit trail")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "seq"], name="audit_target_idx"),
+            models.Index(fields=["actor", "seq"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_repr}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("audit_list") + f"?seq={self.seq}"

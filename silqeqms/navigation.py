@@ -1,0 +1,29 @@
+"""The sections of the app and the permission each needs; the layout shows only the permitted ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    url_name: str
+    permission: str
+    summary: str
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("Distribution Log", "distribution:entry_list", "distribution.view",
+            "Device distribution records: every shipped line item, imports, exports, lot traces."),
+    Section("Customers", "customers:customer_list", "customers.view",
+            "Facilities, their notes, rep assignments and order history."),
+    Section("Sales Dashboard", "sales_dashboard:dashboard", "sales_dashboard.view",
+            "Orders, units and customers in a date window; SKU and lot tables; export."),
+    Section("Audit Trail", "audit_list", "silqeqms.view_audit",
+            "Who changed what, when and why; tamper-evident."),
+)
+
+
+def sections_for(user) -> list[Section]:
+    return [s for s in SECTIONS if user.is_authenticated and user.has_perm(s.permission)]

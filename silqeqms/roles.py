@@ -1,0 +1,56 @@
+"""Roles are data: each group's permission keys. `manage.py seed_permissions` applies this file.
+
+A key is "<app_label>.<codename>"; each is a custom permission declared on a model's Meta (see
+DESIGN.md "Permissions"). Adding a key here and on the model is all a new feature needs.
+"""
+
+from __future__ import annotations
+
+PERMISSIONS: dict[str, str] = {
+    "customers.view": "View customers",
+    "customers.create": "Create customers",
+    "customers.edit": "Edit customers and rep assignments",
+    "customers.delete": "Delete or merge customers",
+    "customers.notes": "Add and edit customer notes",
+    "distribution.view": "View the distribution log",
+    "distribution.create": "Create distribution entries",
+    "distribution.edit": "Edit and confirm distribution entries",
+    "distribution.delete": "Void distribution entries",
+    "distribution.import": "Import distribution entries (CSV, PDF)",
+    "distribution.export": "Export distribution entries and lot traces",
+    "distribution.sync": "Run the ShipStation sync",
+    "sales_dashboard.view": "View the sales dashboard",
+    "sales_dashboard.export": "Export the sales dashboard",
+    "silqeqms.view_audit": "View the audit trail",
+}
+
+VIEW_KEYS = [key for key in PERMISSIONS if key.endswith(".view") or key == "silqeqms.view_audit"]
+
+ROLES: dict[str, list[str]] = {
+    "admin": list(PERMISSIONS),
+    # Quality reads everything, corrects distribution records and runs recalls (lot-trace export).
+    "quality": [*VIEW_KEYS, "distribution.edit", "distribution.export"],
+    "ops": [
+        "distribution.view",
+        "distribution.create",
+        "distribution.edit",
+        "distribution.import",
+        "distribution.export",
+        "distribution.sync",
+        "customers.view",
+        "customers.create",
+        "customers.edit",
+        "customers.notes",
+        "sales_dashboard.view",
+    ],
+    "sales_rep": ["customers.view", "customers.notes", "distribution.view", "sales_dashboard.view"],
+    "readonly": [key for key in PERMISSIONS if key.endswith(".view")],
+}
+
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    "admin": "Everything, including voiding records, merging customers and exports.",
+    "quality": "Reads everything and the audit trail; corrects distribution records; exports lot traces.",
+    "ops": "Enters, imports, syncs and exports distribution records; maintains customers.",
+    "sales_rep": "Sees the customers assigned to them, their orders and the dashboard; adds notes.",
+    "readonly": "Reads every section; changes nothing.",
+}

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.html import format_html, format_html_join
+
+from silqeqms.models import AuditEvent
+
+
+class AuditEventTable(tables.Table):
+    seq = tables.Column(verbose_name="#")
+    at = tables.DateTimeColumn(verbose_name="When", format="Y-m-d H:i:s")
+    actor_label = tables.Column(verbose_name="Who", order_by=("actor_label", "seq"))
+    action = tables.Column()
+    target_repr = tables.Column(verbose_name="Target", orderable=False)
+    reason = tables.Column(orderable=False)
+    changes = tables.Column(verbose_name="Changes (old → new)", orderable=False)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["seq", "at", "actor_label", "action", "target_repr", "reason", "changes"]
+        order_by = "-seq"
+        attrs = {"class": "table audit-table"}
+        empty_text = "No audit events match these filters."
+
+    def render_target_repr(self, value, record):
+        return format_html("{} <span class=\"muted\">{} {}</span>", value, record.target_type, record.target_id)
+
+    def render_changes(self, value):
+        if not value:
+            return "—"
+        return format_html(
+            "<ul class=\"changes\">{}</ul>",
+            format_html_join("", "<li><b>{}</b>: {} → {}</li>",
+                             ((k, _show(v[0]), _show(v[1])) for k, v in value.items())),
+        )
+
+
+def _show(value) -> str:
+    return "∅" if value in (None, "") else str(value)

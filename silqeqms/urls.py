@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from silqeqms import views
+from silqeqms.forms import LoginForm
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path(
+        "accounts/login/",
+        login_not_required(auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("admin/audit/", views.AuditEventListView.as_view(), name="audit_list"),
+    path("admin/audit/export/", views.AuditEventExportView.as_view(), name="audit_export"),
+    path("admin/customers/", include("customers.urls")),
+    path("admin/distribution-log/", include("distribution.urls")),
+    path("admin/sales-dashboard/", include("sales_dashboard.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "silqeqms.views.permission_denied"
+handler404 = "silqeqms.views.page_not_found"
+handler500 = "silqeqms.views.server_error"
+
+admin.site.site_header = "SilqeQMS administration"
+admin.site.site_title = "SilqeQMS admin"

@@ -1,0 +1,63 @@
+"""Core pages: home, the audit trail and its export, error pages."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.generic import TemplateView, View
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from silqeqms.audit import record_event
+from silqeqms.csv_export import stream_csv
+from silqeqms.filters import AuditEventFilterSet
+from silqeqms.models import AuditEvent
+from silqeqms.permissions import PermissionRequiredMixin
+from silqeqms.tables import AuditEventTable
+
+
+class HomeView(TemplateView):
+    """Every signed-in user may open home; it lists only what they may see (see navigation)."""
+
+    template_name = "home.html"
+
+
+class AuditEventListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "silqeqms.view_audit"
+    model = AuditEvent
+    table_class = AuditEventTable
+    filterset_class = AuditEventFilterSet
+    template_name = "audit/audit_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return AuditEvent.objects.order_by("-seq")
+
+
+class AuditEventExportView(PermissionRequiredMixin, View):
+    permission_required = "silqeqms.view_audit"
+    header = ["seq", "at", "actor", "action", "target_type", "target_id", "target", "reason", "changes",
+              "data", "request_ip", "batch_id", "hash"]
+
+    def get(self, request):
+        filterset = AuditEventFilterSet(request.GET, queryset=AuditEvent.objects.order_by("seq"))
+        queryset = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
+        record_event(actor=request.user, action="audit.exported",
+                     data={"filters": {k: v for k, v in request.GET.items() if v}})
+        rows = (
+            [e.seq, e.at.isoformat(), e.actor_label, e.action, e.target_type, e.target_id, e.target_repr,
+             e.reason, e.changes, e.data, e.request_ip, e.batch_id, e.hash]
+            for e in queryset.iterator(chunk_size=2000)
+        )
+        return stream_csv("audit-trail.csv", self.header, rows)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"message": str(exception or "")}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,83 @@
+"""Shared fixtures: the fixed cast of users, one per role, plus a stranger with no role."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management.commands import flush as flush_command
+
+from silqeqms import audit_triggers
+from silqeqms.permission_seeding import seed_permissions
+from tests.factories import UserFactory
+
+_original_flush = flush_command.Command.handle
+
+
+def _flush_with_audit_triggers_suspended(self, *args, **options):
+    """Transactional tests empty every table between tests; the append-only triggers would refuse
+    that for the audit table, so the test run lifts them around the flush and puts them back."""
+    from django.db import connections
+
+    connection = connections[options.get("database") or "default"]
+    audit_triggers.remove(connection)
+    try:
+        return _original_flush(self, *args, **options)
+    finally:
+        audit_triggers.install(connection)
+
+
+flush_command.Command.handle = _flush_with_audit_triggers_suspended
+
+
+@pytest.fixture
+def roles(db) -> dict[str, Group]:
+    seed_permissions()
+    return {g.name: g for g in Group.objects.all()}
+
+
+def _user_in(role: str, roles: dict[str, Group], **kwargs):
+    user = UserFactory(username=kwargs.pop("username", f"{role}_user"), **kwargs)
+    user.groups.add(roles[role])
+    return user
+
+
+@pytest.fixture
+def admin_user(roles):
+    return _user_in("admin", roles)
+
+
+@pytest.fixture
+def quality_user(roles):
+    return _user_in("quality", roles)
+
+
+@pytest.fixture
+def ops_user(roles):
+    return _user_in("ops", roles)
+
+
+@pytest.fixture
+def rep_user(roles):
+    return _user_in("sales_rep", roles, username="rep_user", first_name="Riley", last_name="Rep")
+
+
+@pytest.fixture
+def readonly_user(roles):
+    return _user_in("readonly", roles)
+
+
+@pytest.fixture
+def stranger(db):
+    return UserFactory(username="stranger")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def ops_client(client, ops_user):
+    client.force_login(ops_user)
+    return client
