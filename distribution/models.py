@@ -55,6 +55,9 @@ class DistributionLogEntry(models.Model):
     external_ref = models.CharField(max_length=128, null=True, blank=True, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     notes = models.TextField(blank=True)
+    source_document = models.ForeignKey(
+        "SourceDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
     void_reason = models.TextField(blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(
@@ -112,3 +115,127 @@ class DistributionLogEntry(models.Model):
     def consignee_address(self) -> str:
         city_line = " ".join(p for p in (", ".join(p for p in (self.city, self.state) if p), self.postal_code) if p)
         return ", ".join(p for p in (self.address1, self.address2, city_line, self.country) if p)
+
+
+class SourceDocument(models.Model):
+    """An imported original (a sales-order PDF): kept, so each record can refer to where it came from."""
+
+    file = models.FileField(upload_to="source-documents/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100, default="application/pdf")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        default_permissions = ()
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SyncRun(models.Model):
+    """One ShipStation sync run: its window, what it did, and how it ended."""
+
+    class RunStatus(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        DRY_RUN = "dry_run", "Dry run"
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    window_start = models.DateField()
+    window_end = models.DateField()
+    pages = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    voided = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    batch_id = models.CharField(max_length=36, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        default_permissions = ()
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "-window_end"], name="syncrun_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Sync {self.window_start}–{self.window_end} ({self.get_status_display()})"
+
+
+# Exact summaries for the sales dashboard, maintained by distribution.services in the same
+# transaction as every write to the entries (see distribution/summaries.py); voided entries never
+# count. `manage.py verify_summaries` recomputes them from the entries.
+
+
+class OrderSummary(models.Model):
+    """One row per order = (customer, order_number)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    order_number = models.CharField(max_length=64)
+    first_ship_date = models.DateField()
+    units = models.PositiveIntegerField()
+    lines = models.PositiveIntegerField()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["customer", "order_number"], name="ordersummary_key")]
+        indexes = [models.Index(fields=["first_ship_date", "customer"], name="ordersummary_date_idx")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_number} of customer {self.customer_id}"
+
+
+class CustomerOrderStats(models.Model):
+    """Per customer: how many orders and the first order's date (first-time vs repeat)."""
+
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    order_count = models.PositiveIntegerField()
+    first_order_date = models.DateField()
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["order_count"], name="custstats_count_idx")]
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id}: {self.order_count} orders"
+
+
+class LotSummary(models.Model):
+    """Per lot, all time. lot_number "" collects the entries whose lot is still pending."""
+
+    lot_number = models.CharField(max_length=64, unique=True)
+    units = models.PositiveIntegerField()
+    entries = models.PositiveIntegerField()
+    first_ship_date = models.DateField()
+    last_ship_date = models.DateField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_number or '(pending)'}: {self.units} units"
+
+
+class DailySkuSummary(models.Model):
+    """Units per (ship date, SKU): window totals, the SKU table and the monthly chart."""
+
+    ship_date = models.DateField()
+    sku = models.CharField(max_length=64)
+    units = models.PositiveIntegerField()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["ship_date", "sku"], name="dailysku_key")]
+
+    def __str__(self) -> str:
+        return f"{self.ship_date} {self.sku}: {self.units}"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import factory
 from django.contrib.auth.models import Permission
 
+from customers.keys import canonical_customer_key
 from silqeqms.models import User
 
 TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test data
@@ -31,3 +34,68 @@ class UserFactory(factory.django.DjangoModelFactory):
             app_label, codename = key.split(".", 1)
             self.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         self.save()
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Customer"
+
+    facility_name = factory.Sequence(lambda n: f"General Hospital {n}")
+    company_key = factory.LazyAttribute(lambda c: canonical_customer_key(c.facility_name))
+    address1 = factory.Faker("street_address")
+    city = factory.Faker("city")
+    state = factory.Faker("state_abbr")
+    postal_code = factory.Faker("postcode")
+    country = "US"
+
+
+class CustomerNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.CustomerNote"
+
+    customer = factory.SubFactory(CustomerFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Faker("sentence")
+
+
+class RepAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.RepAssignment"
+
+    customer = factory.SubFactory(CustomerFactory)
+    rep = factory.SubFactory(UserFactory)
+    is_primary = False
+
+
+class DistributionLogEntryFactory(factory.django.DjangoModelFactory):
+    """A raw row (no service, no audit, no summaries): for reads. Writes in tests go through services."""
+
+    class Meta:
+        model = "distribution.DistributionLogEntry"
+
+    ship_date = factory.Faker("date_between", start_date=datetime.date(2025, 1, 1), end_date=datetime.date(2026, 10, 31))
+    order_number = factory.Sequence(lambda n: f"SO-{10000 + n}")
+    customer = factory.SubFactory(CustomerFactory)
+    facility_name = factory.LazyAttribute(lambda e: e.customer.facility_name if e.customer else "Unlinked Clinic")
+    address1 = factory.LazyAttribute(lambda e: e.customer.address1 if e.customer else "1 Main St")
+    city = factory.LazyAttribute(lambda e: e.customer.city if e.customer else "Austin")
+    state = factory.LazyAttribute(lambda e: e.customer.state if e.customer else "TX")
+    postal_code = factory.LazyAttribute(lambda e: e.customer.postal_code if e.customer else "78701")
+    country = "US"
+    sku = factory.Iterator(["211810SPT", "211820SPT", "311400KIT"])
+    lot_number = factory.Sequence(lambda n: f"LOT{2600 + n % 50}")
+    quantity = factory.Faker("pyint", min_value=1, max_value=20)
+    source = "manual"
+    status = "active"
+
+
+def entry_data(**overrides) -> dict:
+    """Form-like values for distribution services (entry_create(data=...))."""
+    data = {
+        "ship_date": datetime.date(2026, 3, 2), "order_number": "SO-1001", "facility_name": "Hospital A",
+        "address1": "100 Main St", "address2": "", "city": "Austin", "state": "TX", "postal_code": "78701",
+        "country": "US", "sku": "211810SPT", "udi_di": "", "lot_number": "LOT2601", "quantity": 5, "rep": None,
+        "notes": "",
+    }
+    data.update(overrides)
+    return data

@@ -333,11 +333,12 @@ def _row_parser(
     quantities: dict[str, int | str] = {}
 
     def parse(line: int, cells: list[str]) -> CsvRow | list[CsvCellError]:
-        if len(cells) == width and not unnamed:
+        # Unnamed columns (a spreadsheet's trailing empty columns) are fine as long as they stay empty.
+        if len(cells) == width and (not unnamed or not any(cells[i].strip() for i in unnamed)):
             cells.append("")
-            values = list(map(str.strip, pick(cells)))
+            raw = pick(cells)
             cells.pop()
-            sd, on, fn, a1, a2, city, state, pc, country, sku, udi, lot, qty, rep, notes = values
+            sd, on, fn, a1, a2, city, state, pc, country, sku, udi, lot, qty, rep, notes = map(str.strip, raw)
             ship_date = dates.get(sd)
             if ship_date is None:
                 ship_date = dates[sd] = _parse_date(sd)
@@ -350,7 +351,8 @@ def _row_parser(
                 and sku
                 and ship_date.__class__ is date
                 and quantity.__class__ is int
-                and all(map(le, map(len, values), limits))
+                # Untrimmed lengths: never shorter than trimmed ones, so this check stays conservative.
+                and all(map(le, map(len, raw), limits))
                 # "+" is in every scientific-notation number; let _parse_row judge those rows.
                 and "+" not in on
                 and "+" not in sku

@@ -1,0 +1,134 @@
+"""Reads of customers: visibility by role, annotated lists, totals and order history."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from customers.keys import canonical_customer_key
+from customers.models import Customer, RepAssignment
+from silqeqms.models import User
+
+SIMILARITY_THRESHOLD = 0.85
+
+
+def is_rep_scoped(user: User) -> bool:
+    """A user whose only role is sales_rep sees only the customers assigned to them."""
+    if user.is_superuser:
+        return False
+    groups = {g.name for g in user.groups.all()}
+    return groups == {"sales_rep"}
+
+
+def customers_visible_to(user: User) -> QuerySet[Customer]:
+    queryset = Customer.objects.all()
+    if is_rep_scoped(user):
+        queryset = queryset.filter(rep_assignments__rep=user)
+    return queryset
+
+
+def _entry_model():
+    # Read through the reverse relation: customers does not import distribution.
+    return Customer._meta.get_field("distribution_entries").related_model
+
+
+def _live_entries():
+    return _entry_model().objects.exclude(status="voided")
+
+
+def customer_list(user: User) -> QuerySet[Customer]:
+    """Customers with primary rep, orders, units and last order date, as correlated subqueries so a
+    page of 50 costs the same whatever the size of the distribution log."""
+    entries = _live_entries().filter(customer=OuterRef("pk"))
+    per_customer = entries.order_by().values("customer")
+    return (
+        customers_visible_to(user)
+        .annotate(
+            order_count=Coalesce(
+                Subquery(per_customer.annotate(n=Count("order_number", distinct=True)).values("n")[:1],
+                         output_field=IntegerField()), Value(0)),
+            unit_count=Coalesce(
+                Subquery(per_customer.annotate(n=Sum("quantity")).values("n")[:1], output_field=IntegerField()),
+                Value(0)),
+            last_order_date=Subquery(per_customer.annotate(d=Max("ship_date")).values("d")[:1]),
+            primary_rep_name=Subquery(
+                RepAssignment.objects.filter(customer=OuterRef("pk"), is_primary=True).values("rep__username")[:1]
+            ),
+        )
+    )
+
+
+def customer_totals(customer: Customer) -> dict:
+    totals = _live_entries().filter(customer=customer).aggregate(
+        first_order=Min("ship_date"), last_order=Max("ship_date"),
+        orders=Count("order_number", distinct=True), units=Coalesce(Sum("quantity"), 0), lines=Count("id"),
+    )
+    return totals
+
+
+def customer_order_lines(customer: Customer):
+    """Every line shipped to the customer, newest order first (the template groups them by order)."""
+    return (
+        _entry_model().objects.filter(customer=customer)
+        .order_by("-ship_date", "order_number", "id")
+        .only("id", "ship_date", "order_number", "sku", "lot_number", "quantity", "status")
+    )
+
+
+def customer_orders(customer: Customer):
+    """One row per order: number, date (earliest ship date), lines, units (voided lines left out)."""
+    return (
+        _live_entries().filter(customer=customer).values("order_number")
+        .annotate(order_date=Min("ship_date"), lines=Count("id"), units=Sum("quantity"))
+        .order_by("-order_date", "-order_number")
+    )
+
+
+def customer_lots(customer: Customer):
+    return (
+        _live_entries().filter(customer=customer).exclude(lot_number="").values("lot_number", "sku")
+        .annotate(units=Sum("quantity"), first=Min("ship_date"), last=Max("ship_date"))
+        .order_by("-last", "lot_number")
+    )
+
+
+def similar_customers(name: str, *, exclude_pk: int | None = None, limit: int = 5) -> list[tuple[Customer, float]]:
+    """Existing customers whose key is close to this name's key (ratio ≥ 0.85): possible duplicates."""
+    try:
+        key = canonical_customer_key(name)
+    except ValidationError:  # a blank name has no similar customers
+        return []
+    matcher = difflib.SequenceMatcher(b=key, autojunk=False)
+    scored = []
+    for pk, other in Customer.objects.values_list("pk", "company_key").iterator(chunk_size=5000):
+        if pk == exclude_pk:
+            continue
+        matcher.set_seq1(other)
+        if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD or matcher.quick_ratio() < SIMILARITY_THRESHOLD:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= SIMILARITY_THRESHOLD:
+            scored.append((pk, ratio))
+    scored.sort(key=lambda item: -item[1])
+    by_pk = Customer.objects.in_bulk([pk for pk, _ in scored[:limit]])
+    return [(by_pk[pk], ratio) for pk, ratio in scored[:limit]]
+
+
+def customer_search(user: User, term: str, limit: int = 10) -> QuerySet[Customer]:
+    """Search-as-you-type: name or key contains the term, or city starts with it."""
+    term = (term or "").strip()
+    queryset = customers_visible_to(user).filter(is_active=True)
+    if term:
+        query = Q(facility_name__icontains=term) | Q(city__istartswith=term)
+        with contextlib.suppress(ValidationError):  # a punctuation-only term matches by name only
+            query |= Q(company_key__contains=canonical_customer_key(term))
+        queryset = queryset.filter(query)
+    return queryset.order_by("facility_name")[:limit]
+
+
+def reps() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, groups__name="sales_rep").order_by("username").distinct()

@@ -1,0 +1,305 @@
+"""Every write to customers, their notes and rep assignments; each one audited through record_event()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from customers.keys import canonical_customer_key
+from customers.models import Customer, CustomerAlias, CustomerNote, RepAssignment
+from silqeqms.audit import PendingEvent, diff_fields, model_values, record_event, record_events
+from silqeqms.models import User
+
+ADDRESS_FIELDS = ("address1", "address2", "city", "state", "postal_code", "country")
+EDITABLE_FIELDS = ("facility_name", *ADDRESS_FIELDS, "phone", "email", "contact_name", "is_active")
+
+
+class StaleVersionError(ValidationError):
+    """Someone saved the record after this form was opened; nothing was overwritten."""
+
+
+def require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason for this change."}, code="reason_required")
+    return reason
+
+
+def stale_version_error(record, label: str) -> StaleVersionError:
+    who = record.updated_by if getattr(record, "updated_by", None) else None
+    when = date_format(timezone.localtime(record.updated_at), "DATETIME_FORMAT")
+    by = f" by {who.get_username()}" if who else ""
+    return StaleVersionError(
+        f"This {label} was changed{by} at {when} after you opened it. Nothing was saved: reload to see "
+        "their change, then make yours again.",
+        code="stale_version",
+    )
+
+
+def customer_for_key(key: str) -> Customer | None:
+    """The customer a key resolves to: its own key, or an alias left by a merge."""
+    customer = Customer.objects.filter(company_key=key).first()
+    if customer is None:
+        alias = CustomerAlias.objects.select_related("customer").filter(key=key).first()
+        customer = alias.customer if alias else None
+    return customer
+
+
+def customers_for_keys(keys: Iterable[str]) -> dict[str, Customer]:
+    """Resolve many keys in two queries (imports)."""
+    keys = set(keys)
+    found = {c.company_key: c for c in Customer.objects.filter(company_key__in=keys)}
+    rest = keys - found.keys()
+    if rest:
+        for alias in CustomerAlias.objects.select_related("customer").filter(key__in=rest):
+            found[alias.key] = alias.customer
+    return found
+
+
+def _clean_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in EDITABLE_FIELDS}
+    return values
+
+
+@transaction.atomic
+def create_customer(*, actor: User | None, data: Mapping[str, Any], reason: str = "") -> Customer:
+    values = _clean_values(data)
+    key = canonical_customer_key(values.get("facility_name", ""))
+    existing = customer_for_key(key)
+    if existing is not None:
+        raise ValidationError(
+            {"facility_name": ValidationError(
+                "A customer with this name already exists: %(name)s.", code="duplicate_customer",
+                params={"name": existing.facility_name, "pk": existing.pk},
+            )}
+        )
+    customer = Customer(company_key=key, created_by=actor, updated_by=actor, **values)
+    customer.full_clean()
+    customer.save()
+    record_event(
+        actor=actor, action="customer.created", target=customer, reason=reason,
+        changes=diff_fields({}, model_values(customer, ("company_key", *EDITABLE_FIELDS))),
+    )
+    return customer
+
+
+@transaction.atomic
+def update_customer(
+    *, actor: User, customer: Customer, data: Mapping[str, Any], reason: str, version: int
+) -> Customer:
+    reason = require_reason(reason)
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.version != version:
+        raise stale_version_error(locked, "customer")
+    values = _clean_values(data)
+    old = model_values(locked, EDITABLE_FIELDS)
+    for name, value in values.items():
+        setattr(locked, name, value)
+    if "facility_name" in values:
+        new_key = canonical_customer_key(locked.facility_name)
+        if new_key != locked.company_key:
+            other = customer_for_key(new_key)
+            if other is not None and other.pk != locked.pk:
+                raise ValidationError({"facility_name": f"Another customer already has this name: {other}."})
+            locked.company_key = new_key
+    changes = diff_fields(old, model_values(locked, EDITABLE_FIELDS))
+    if not changes:
+        return locked
+    locked.full_clean()
+    locked.version = F("version") + 1
+    locked.updated_by = actor
+    locked.save()
+    locked.refresh_from_db()
+    record_event(actor=actor, action="customer.updated", target=locked, reason=reason, changes=changes)
+    return locked
+
+
+@transaction.atomic
+def find_or_create_customer(
+    *, facility_name: str, actor: User | None, reason: str = "", **address: str
+) -> tuple[Customer, bool]:
+    """Find a customer by canonical key (or alias); create it when missing.
+
+    New data fills blank fields of an existing customer (audited); filled fields are never
+    overwritten: the consignee address as shipped stays on the distribution entry instead.
+    """
+    key = canonical_customer_key(facility_name)
+    customer = customer_for_key(key)
+    incoming = {k: (address.get(k) or "").strip() for k in ADDRESS_FIELDS}
+    if customer is None:
+        customer = create_customer(actor=actor, data={"facility_name": facility_name.strip(), **incoming},
+                                   reason=reason)
+        return customer, True
+    fill_blank_customer_fields(customer=customer, incoming=incoming, actor=actor, reason=reason)
+    return customer, False
+
+
+def fill_blank_customer_fields(*, customer: Customer, incoming: Mapping[str, str], actor, reason: str) -> None:
+    fills = {k: v for k, v in incoming.items() if v and not getattr(customer, k)}
+    if not fills:
+        return
+    old = model_values(customer, fills)
+    Customer.objects.filter(pk=customer.pk).update(**fills, version=F("version") + 1, updated_by=actor,
+                                                   updated_at=timezone.now())
+    customer.refresh_from_db()
+    record_event(actor=actor, action="customer.updated", target=customer,
+                 reason=reason or "blank fields filled from a new distribution record",
+                 changes=diff_fields(old, fills))
+
+
+@transaction.atomic
+def find_or_create_customers(*, records: Iterable[Mapping[str, str]], actor: User | None, reason: str = ""
+                             ) -> dict[str, Customer]:
+    """Bulk find-or-create for imports: {canonical key: customer}, in a fixed number of queries per new customer.
+
+    Each record has facility_name and the address fields; the first record of a key supplies a new
+    customer's address, and blank fields of existing customers are filled as in find_or_create_customer.
+    """
+    by_key: dict[str, Mapping[str, str]] = {}
+    for record in records:
+        by_key.setdefault(canonical_customer_key(record["facility_name"]), record)
+    found = customers_for_keys(by_key)
+    new = []
+    for key, record in by_key.items():
+        if key in found:
+            continue
+        new.append(Customer(company_key=key, facility_name=record["facility_name"].strip(),
+                            created_by=actor, updated_by=actor,
+                            **{k: (record.get(k) or "").strip() for k in ADDRESS_FIELDS}))
+    if new:
+        Customer.objects.bulk_create(new, batch_size=1000)
+        created = {c.company_key: c for c in Customer.objects.filter(company_key__in=[c.company_key for c in new])}
+        found.update(created)
+        record_events(actor=actor, events=[
+            PendingEvent(action="customer.created", target=c, reason=reason,
+                         changes=diff_fields({}, model_values(c, ("company_key", "facility_name", *ADDRESS_FIELDS))))
+            for c in created.values()
+        ])
+    new_keys = {c.company_key for c in new}
+    for key, record in by_key.items():
+        if key not in new_keys:
+            fill_blank_customer_fields(customer=found[key], actor=actor, reason=reason,
+                                       incoming={k: (record.get(k) or "").strip() for k in ADDRESS_FIELDS})
+    return found
+
+
+# Notes ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_note(*, actor: User, customer: Customer, body: str) -> CustomerNote:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something in the note."})
+    note = CustomerNote.objects.create(customer=customer, body=body, author=actor)
+    record_event(actor=actor, action="customer_note.created", target=note, changes={"body": [None, body]},
+                 data={"customer_id": customer.pk})
+    return note
+
+
+@transaction.atomic
+def update_note(*, actor: User, note: CustomerNote, body: str, reason: str, version: int) -> CustomerNote:
+    reason = require_reason(reason)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something in the note."})
+    locked = CustomerNote.objects.select_for_update().get(pk=note.pk)
+    if locked.version != version:
+        raise StaleVersionError(
+            f"This note was changed at {date_format(timezone.localtime(locked.updated_at), 'DATETIME_FORMAT')} "
+            "after you opened it. Nothing was saved: reload and edit again.", code="stale_version")
+    if locked.body == body:
+        return locked
+    old = locked.body
+    locked.body = body
+    locked.version += 1
+    locked.save()
+    record_event(actor=actor, action="customer_note.updated", target=locked, reason=reason,
+                 changes={"body": [old, body]}, data={"customer_id": locked.customer_id})
+    return locked
+
+
+@transaction.atomic
+def delete_note(*, actor: User, note: CustomerNote, reason: str) -> None:
+    """The note row goes; its text stays in the audit trail."""
+    reason = require_reason(reason)
+    record_event(actor=actor, action="customer_note.deleted", target=note, reason=reason,
+                 changes={"body": [note.body, None]},
+                 data={"customer_id": note.customer_id, "author": note.author.get_username()})
+    note.delete()
+
+
+# Rep assignments -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ensure_rep_assignment(*, customer: Customer, rep: User, primary: bool = False, actor: User | None
+                          ) -> RepAssignment:
+    """Assign a rep (idempotent). primary=True demotes the previous primary in the same transaction."""
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()  # serialise per customer
+    assignment, created = RepAssignment.objects.get_or_create(
+        customer=customer, rep=rep, defaults={"assigned_by": actor, "is_primary": False}
+    )
+    if created:
+        record_event(actor=actor, action="rep_assignment.created", target=customer,
+                     changes={"rep": [None, rep.get_username()]})
+    if primary and not assignment.is_primary:
+        previous = RepAssignment.objects.filter(customer=customer, is_primary=True).select_related("rep").first()
+        if previous:
+            RepAssignment.objects.filter(pk=previous.pk).update(is_primary=False)
+        RepAssignment.objects.filter(pk=assignment.pk).update(is_primary=True)
+        assignment.is_primary = True
+        record_event(actor=actor, action="rep_assignment.primary_changed", target=customer,
+                     changes={"primary_rep": [previous.rep.get_username() if previous else None,
+                                              rep.get_username()]})
+    return assignment
+
+
+@transaction.atomic
+def remove_rep_assignment(*, customer: Customer, rep: User, actor: User, reason: str = "") -> None:
+    assignment = RepAssignment.objects.filter(customer=customer, rep=rep).first()
+    if assignment is None:
+        return
+    assignment.delete()
+    record_event(actor=actor, action="rep_assignment.removed", target=customer, reason=reason,
+                 changes={"rep": [rep.get_username(), None], "was_primary": [assignment.is_primary, None]})
+
+
+@transaction.atomic
+def merge_customer_records(*, actor: User, survivor: Customer, duplicate: Customer, reason: str) -> dict[str, int]:
+    """Customer-side half of a merge: notes, reps and aliases move to the survivor; the duplicate goes.
+
+    Distribution entries are repointed by distribution.services.customer_merge(), which calls this
+    inside its own transaction (customers does not know about distribution).
+    """
+    reason = require_reason(reason)
+    if survivor.pk == duplicate.pk:
+        raise ValidationError("Choose a different customer to merge into this one.")
+    notes = CustomerNote.objects.filter(customer=duplicate).update(customer=survivor)
+    survivor_reps = set(RepAssignment.objects.filter(customer=survivor).values_list("rep_id", flat=True))
+    has_primary = RepAssignment.objects.filter(customer=survivor, is_primary=True).exists()
+    reps_moved = 0
+    for assignment in RepAssignment.objects.filter(customer=duplicate).order_by("-is_primary"):
+        if assignment.rep_id in survivor_reps:
+            assignment.delete()
+            continue
+        assignment.customer = survivor
+        assignment.is_primary = assignment.is_primary and not has_primary
+        has_primary = has_primary or assignment.is_primary
+        assignment.save()
+        reps_moved += 1
+    CustomerAlias.objects.filter(customer=duplicate).update(customer=survivor)
+    CustomerAlias.objects.create(key=duplicate.company_key, customer=survivor,
+                                 facility_name=duplicate.facility_name, created_by=actor)
+    snapshot = model_values(duplicate, ("company_key", *EDITABLE_FIELDS))
+    duplicate_pk = duplicate.pk
+    record_event(actor=actor, action="customer.merged", target=survivor, reason=reason,
+                 changes={"merged_customer": [snapshot, None]},
+                 data={"duplicate_id": duplicate_pk, "notes_moved": notes, "reps_moved": reps_moved})
+    return {"notes": notes, "reps": reps_moved, "duplicate_id": duplicate_pk}

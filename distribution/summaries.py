@@ -1,0 +1,200 @@
+"""Exact summaries behind the sales dashboard, kept in step with the entries.
+
+Every service that writes entries collects the keys it touched (`Touched`) and calls
+`refresh_summaries()` in the same transaction. A refresh recomputes each touched key from the
+entries themselves (delete + insert), so the summaries are exact by construction, whatever the kind
+of write. `verify_summaries()` recomputes everything and lists differences.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, Sum
+
+from distribution.models import (
+    CustomerOrderStats,
+    DailySkuSummary,
+    DistributionLogEntry,
+    LotSummary,
+    OrderSummary,
+    Status,
+)
+
+CHUNK = 500
+
+
+@dataclass
+class Touched:
+    orders: set[tuple[int, str]] = field(default_factory=set)
+    customers: set[int] = field(default_factory=set)
+    lots: set[str] = field(default_factory=set)
+    day_skus: set[tuple[datetime.date, str]] = field(default_factory=set)
+
+    def add(self, *, customer_id: int | None, order_number: str, lot_number: str, ship_date: datetime.date,
+            sku: str) -> None:
+        if customer_id is not None:
+            self.orders.add((customer_id, order_number))
+            self.customers.add(customer_id)
+        self.lots.add(lot_number or "")
+        self.day_skus.add((ship_date, sku))
+
+    def add_entry(self, entry: DistributionLogEntry | dict[str, Any]) -> None:
+        get = entry.get if isinstance(entry, dict) else (lambda k: getattr(entry, k))
+        self.add(customer_id=get("customer_id"), order_number=get("order_number"), lot_number=get("lot_number"),
+                 ship_date=get("ship_date"), sku=get("sku"))
+
+
+def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _live():
+    return DistributionLogEntry.objects.exclude(status=Status.VOIDED).order_by()
+
+
+def _refresh_orders(keys: set[tuple[int, str]]) -> None:
+    for batch in _chunks(sorted(keys)):
+        wanted = set(batch)
+        customers = {c for c, _ in batch}
+        numbers = {n for _, n in batch}
+        rows = (
+            _live().filter(customer_id__in=customers, order_number__in=numbers)
+            .values("customer_id", "order_number")
+            .annotate(first=Min("ship_date"), units=Sum("quantity"), lines=Count("id"))
+        )
+        fresh = [
+            OrderSummary(customer_id=r["customer_id"], order_number=r["order_number"], first_ship_date=r["first"],
+                         units=r["units"], lines=r["lines"])
+            for r in rows if (r["customer_id"], r["order_number"]) in wanted
+        ]
+        query = Q()
+        for customer_id, number in batch:
+            query |= Q(customer_id=customer_id, order_number=number)
+        OrderSummary.objects.filter(query).delete()
+        OrderSummary.objects.bulk_create(fresh)
+
+
+def _refresh_customers(customer_ids: set[int]) -> None:
+    for batch in _chunks(sorted(customer_ids)):
+        rows = (
+            OrderSummary.objects.filter(customer_id__in=batch).order_by().values("customer_id")
+            .annotate(n=Count("id"), first=Min("first_ship_date"))
+        )
+        fresh = [CustomerOrderStats(customer_id=r["customer_id"], order_count=r["n"], first_order_date=r["first"])
+                 for r in rows]
+        CustomerOrderStats.objects.filter(customer_id__in=batch).delete()
+        CustomerOrderStats.objects.bulk_create(fresh)
+
+
+def _refresh_lots(lots: set[str]) -> None:
+    for batch in _chunks(sorted(lots)):
+        rows = (
+            _live().filter(lot_number__in=batch).values("lot_number")
+            .annotate(units=Sum("quantity"), n=Count("id"), first=Min("ship_date"), last=Max("ship_date"))
+        )
+        fresh = [LotSummary(lot_number=r["lot_number"], units=r["units"], entries=r["n"],
+                            first_ship_date=r["first"], last_ship_date=r["last"]) for r in rows]
+        LotSummary.objects.filter(lot_number__in=batch).delete()
+        LotSummary.objects.bulk_create(fresh)
+
+
+def _refresh_day_skus(keys: set[tuple[datetime.date, str]]) -> None:
+    for batch in _chunks(sorted(keys)):
+        wanted = set(batch)
+        dates = {d for d, _ in batch}
+        skus = {s for _, s in batch}
+        rows = (
+            _live().filter(ship_date__in=dates, sku__in=skus).values("ship_date", "sku")
+            .annotate(units=Sum("quantity"))
+        )
+        fresh = [DailySkuSummary(ship_date=r["ship_date"], sku=r["sku"], units=r["units"])
+                 for r in rows if (r["ship_date"], r["sku"]) in wanted]
+        query = Q()
+        for day, sku in batch:
+            query |= Q(ship_date=day, sku=sku)
+        DailySkuSummary.objects.filter(query).delete()
+        DailySkuSummary.objects.bulk_create(fresh)
+
+
+@transaction.atomic
+def refresh_summaries(touched: Touched) -> None:
+    if touched.orders:
+        _refresh_orders(touched.orders)
+    if touched.customers:
+        _refresh_customers(touched.customers)
+    if touched.lots:
+        _refresh_lots(touched.lots)
+    if touched.day_skus:
+        _refresh_day_skus(touched.day_skus)
+
+
+def _expected() -> dict[str, dict]:
+    live = _live()
+    orders = {
+        (r["customer_id"], r["order_number"]): (r["first"], r["units"], r["lines"])
+        for r in live.filter(customer__isnull=False).values("customer_id", "order_number")
+        .annotate(first=Min("ship_date"), units=Sum("quantity"), lines=Count("id")).iterator()
+    }
+    customers: dict[int, list] = {}
+    for (customer_id, _), (first, _, _) in orders.items():
+        stats = customers.setdefault(customer_id, [0, first])
+        stats[0] += 1
+        stats[1] = min(stats[1], first)
+    lots = {
+        r["lot_number"]: (r["units"], r["n"], r["first"], r["last"])
+        for r in live.values("lot_number").annotate(units=Sum("quantity"), n=Count("id"), first=Min("ship_date"),
+                                                    last=Max("ship_date")).iterator()
+    }
+    day_skus = {(r["ship_date"], r["sku"]): r["units"]
+                for r in live.values("ship_date", "sku").annotate(units=Sum("quantity")).iterator()}
+    return {"orders": orders, "customers": {k: tuple(v) for k, v in customers.items()}, "lots": lots,
+            "day_skus": day_skus}
+
+
+def _stored() -> dict[str, dict]:
+    return {
+        "orders": {(o.customer_id, o.order_number): (o.first_ship_date, o.units, o.lines)
+                   for o in OrderSummary.objects.iterator()},
+        "customers": {c.customer_id: (c.order_count, c.first_order_date)
+                      for c in CustomerOrderStats.objects.iterator()},
+        "lots": {lot.lot_number: (lot.units, lot.entries, lot.first_ship_date, lot.last_ship_date)
+                 for lot in LotSummary.objects.iterator()},
+        "day_skus": {(d.ship_date, d.sku): d.units for d in DailySkuSummary.objects.iterator()},
+    }
+
+
+def verify_summaries() -> list[str]:
+    """Recompute every summary from the entries; return one line per difference (empty = exact)."""
+    expected, stored = _expected(), _stored()
+    problems = []
+    for table in expected:
+        for key in sorted(expected[table].keys() | stored[table].keys(), key=str):
+            want, have = expected[table].get(key), stored[table].get(key)
+            if want != have:
+                problems.append(f"{table} {key}: expected {want}, stored {have}")
+    return problems
+
+
+@transaction.atomic
+def rebuild_summaries() -> None:
+    """Recompute all summaries from scratch (after a restore, or to repair what verify reported)."""
+    OrderSummary.objects.all().delete()
+    CustomerOrderStats.objects.all().delete()
+    LotSummary.objects.all().delete()
+    DailySkuSummary.objects.all().delete()
+    touched = Touched()
+    for row in _live().values("customer_id", "order_number", "lot_number", "ship_date", "sku").distinct().iterator():
+        touched.add_entry(row)
+    refresh_summaries(touched)
