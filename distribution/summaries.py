@@ -188,13 +188,37 @@ def verify_summaries() -> list[str]:
 
 
 @transaction.atomic
-def rebuild_summaries() -> None:
-    """Recompute all summaries from scratch (after a restore, or to repair what verify reported)."""
+def rebuild_summaries(batch_size: int = 5000) -> None:
+    """Recompute all summaries from scratch (after a bulk load or a restore, or to repair what verify
+    reported): one grouped query per table, streamed into bulk inserts."""
     OrderSummary.objects.all().delete()
     CustomerOrderStats.objects.all().delete()
     LotSummary.objects.all().delete()
     DailySkuSummary.objects.all().delete()
-    touched = Touched()
-    for row in _live().values("customer_id", "order_number", "lot_number", "ship_date", "sku").distinct().iterator():
-        touched.add_entry(row)
-    refresh_summaries(touched)
+    live = _live()
+    _bulk_insert(OrderSummary, (
+        OrderSummary(customer_id=r["customer_id"], order_number=r["order_number"], first_ship_date=r["first"],
+                     units=r["units"], lines=r["lines"])
+        for r in live.filter(customer__isnull=False).values("customer_id", "order_number")
+        .annotate(first=Min("ship_date"), units=Sum("quantity"), lines=Count("id")).iterator(chunk_size=batch_size)
+    ), batch_size)
+    _bulk_insert(CustomerOrderStats, (
+        CustomerOrderStats(customer_id=r["customer_id"], order_count=r["n"], first_order_date=r["first"])
+        for r in OrderSummary.objects.order_by().values("customer_id")
+        .annotate(n=Count("id"), first=Min("first_ship_date")).iterator(chunk_size=batch_size)
+    ), batch_size)
+    _bulk_insert(LotSummary, (
+        LotSummary(lot_number=r["lot_number"], units=r["units"], entries=r["n"], first_ship_date=r["first"],
+                   last_ship_date=r["last"])
+        for r in live.values("lot_number").annotate(units=Sum("quantity"), n=Count("id"), first=Min("ship_date"),
+                                                    last=Max("ship_date")).iterator(chunk_size=batch_size)
+    ), batch_size)
+    _bulk_insert(DailySkuSummary, (
+        DailySkuSummary(ship_date=r["ship_date"], sku=r["sku"], units=r["units"])
+        for r in live.values("ship_date", "sku").annotate(units=Sum("quantity")).iterator(chunk_size=batch_size)
+    ), batch_size)
+
+
+def _bulk_insert(model, objects: Iterable, batch_size: int) -> None:
+    for batch in _chunks(objects, batch_size):
+        model.objects.bulk_create(batch)

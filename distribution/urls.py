@@ -1,27 +1,21 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from distribution import views
 
 app_name = "distribution"
 
-
-def _pending(request, **kwargs):  # SCAFFOLD: replaced by real views before commit
-    return HttpResponse("pending", status=501)
-
-
 urlpatterns = [
-    path("", _pending, name="entry_list"),
-    path("new/", _pending, name="entry_create"),
-    path("review/", _pending, name="review_queue"),
-    path("import-csv/", _pending, name="import_csv"),
-    path("import-pdf/", _pending, name="import_pdf"),
-    path("export/", _pending, name="export"),
-    path("lots/", _pending, name="lot_search"),
-    path("lots/<path:lot>/export/", _pending, name="lot_trace_export"),
-    path("lots/<path:lot>/", _pending, name="lot_trace"),
-    path("documents/<int:pk>/", _pending, name="source_document"),
-    path("shipstation/", _pending, name="shipstation"),
-    path("<int:pk>/", _pending, name="entry_detail"),
-    path("<int:pk>/edit/", _pending, name="entry_edit"),
-    path("<int:pk>/void/", _pending, name="entry_void"),
-    path("<int:pk>/confirm/", _pending, name="entry_confirm"),
+    path("", views.EntryListView.as_view(), name="entry_list"),
+    path("new/", views.EntryCreateView.as_view(), name="entry_create"),
+    path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
+    path("import-csv/", views.CsvImportView.as_view(), name="import_csv"),
+    path("export/", views.ExportView.as_view(), name="export"),
+    path("lots/", views.LotSearchView.as_view(), name="lot_search"),
+    path("lots/<path:lot>/export/", views.LotTraceExportView.as_view(), name="lot_trace_export"),
+    path("lots/<path:lot>/", views.LotTraceView.as_view(), name="lot_trace"),
+    path("documents/<int:pk>/", views.SourceDocumentView.as_view(), name="source_document"),
+    path("<int:pk>/", views.EntryDetailView.as_view(), name="entry_detail"),
+    path("<int:pk>/edit/", views.EntryEditView.as_view(), name="entry_edit"),
+    path("<int:pk>/void/", views.EntryVoidView.as_view(), name="entry_void"),
+    path("<int:pk>/confirm/", views.EntryConfirmView.as_view(), name="entry_confirm"),
 ]

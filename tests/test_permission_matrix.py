@@ -31,6 +31,17 @@ def _entry():
     return {"pk": f.DistributionLogEntryFactory().pk}
 
 
+def _document():
+    from django.core.files.base import ContentFile
+
+    from distribution.models import SourceDocument
+
+    document = SourceDocument(original_name="order.pdf", sha256="0" * 64, size=9)
+    document.file.save("order.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    f.DistributionLogEntryFactory(source_document=document, source="pdf")
+    return {"pk": document.pk}
+
+
 def _customer():
     return {"pk": f.CustomerFactory().pk}
 
@@ -46,6 +57,30 @@ ROUTES: list[Route] = [
     Route("password_change_done", None),
     Route("audit_list", "silqeqms.view_audit"),
     Route("audit_export", "silqeqms.view_audit"),
+    Route("distribution:entry_list", "distribution.view"),
+    Route("distribution:entry_create", "distribution.create"),
+    Route("distribution:review_queue", "distribution.view"),
+    Route("distribution:import_csv", "distribution.import"),
+    Route("distribution:export", "distribution.export"),
+    Route("distribution:lot_search", "distribution.view", ok_status=302),
+    Route("distribution:lot_trace", "distribution.view", lambda: {"lot": "LOT2601"}),
+    Route("distribution:lot_trace_export", "distribution.export", lambda: {"lot": "LOT2601"}),
+    Route("distribution:source_document", "distribution.view", _document),
+    Route("distribution:entry_detail", "distribution.view", _entry),
+    Route("distribution:entry_edit", "distribution.edit", _entry),
+    Route("distribution:entry_void", "distribution.delete", _entry),
+    Route("distribution:entry_confirm", "distribution.edit", _entry, ok_status=302),
+    Route("customers:customer_list", "customers.view"),
+    Route("customers:customer_create", "customers.create"),
+    Route("customers:customer_search", "customers.view"),
+    Route("customers:customer_detail", "customers.view", _customer),
+    Route("customers:note_create", "customers.notes", _customer, ok_status=302),
+    Route("customers:note_edit", "customers.notes", _note),
+    Route("customers:note_delete", "customers.notes", _note),
+    Route("customers:rep_assign", "customers.edit", _customer, ok_status=302),
+    Route("customer_merge", "customers.delete", _customer),
+    Route("sales_dashboard:dashboard", "sales_dashboard.view"),
+    Route("sales_dashboard:export", "sales_dashboard.export"),
 ]
 
 # Routes that are not staff pages: the login page is public, logout is POST-only for anyone.

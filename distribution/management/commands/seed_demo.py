@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if created:
             self.stdout.write("Demo logins (password = username + '" + DEMO_PASSWORD_SUFFIX + "'):")
             for username, role in created:
-                self.stdout.write(f"  {username:<10} {username}{DEMO_PASSWORD_SUFFIX:<12} role: {role}")
+                self.stdout.write(f"  {username:<10} {username + DEMO_PASSWORD_SUFFIX:<20} role: {role}")
         else:
             self.stdout.write("Demo users already exist (password = username + '" + DEMO_PASSWORD_SUFFIX + "').")
         if entries:

@@ -1,0 +1,352 @@
+"""Distribution log pages: thin views over distribution.services and distribution.selectors."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views import View
+from django.views.generic import DetailView, FormView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+
+from customers.selectors import customers_visible_to
+from customers.services import StaleVersionError
+from distribution import selectors, services, staging
+from distribution.filters import DistributionLogEntryFilterSet
+from distribution.forms import (
+    ConfirmForm,
+    CsvUploadForm,
+    EntryEditForm,
+    EntryForm,
+    ImportConfirmForm,
+    VoidForm,
+)
+from distribution.importers.csv import COLUMNS, CsvImportError, parse_distribution_csv
+from distribution.imports import csv_rows_to_lines
+from distribution.models import DistributionLogEntry, Source, SourceDocument, Status
+from distribution.tables import DistributionLogEntryTable, LotTraceTable, ReviewQueueTable
+from silqeqms.audit import history_for, record_event
+from silqeqms.csv_export import stream_csv
+from silqeqms.permissions import PermissionRequiredMixin
+
+EXPORT_COLUMNS = [*COLUMNS, "id", "status", "source"]
+
+
+def apply_validation_error(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors on fields, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class EntryObjectMixin:
+    """Look entries up within what the user may see: others are 404, never 403."""
+
+    def get_entry(self) -> DistributionLogEntry:
+        return get_object_or_404(selectors.entries_visible_to(self.request.user), pk=self.kwargs["pk"])
+
+
+class EntryListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "distribution.view"
+    table_class = DistributionLogEntryTable
+    filterset_class = DistributionLogEntryFilterSet
+    template_name = "distribution/entry_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.entry_list(self.request.user)
+
+    def get_table_pagination(self, table):
+        return {"per_page": self.paginate_by}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["needs_review"] = selectors.needs_review_count(self.request.user)
+        context["query"] = self.request.GET.urlencode()
+        return context
+
+
+class EntryCreateView(PermissionRequiredMixin, FormView):
+    permission_required = "distribution.create"
+    form_class = EntryForm
+    template_name = "distribution/entry_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "customers": customers_visible_to(self.request.user)}
+
+    def get_initial(self):
+        return {"country": "US"}
+
+    def form_valid(self, form):
+        try:
+            entry = services.entry_create(actor=self.request.user, data=form.service_data())
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Entry {entry.pk} saved" +
+                         ("" if entry.lot_number else " — it waits in the review queue until its lot is known") + ".")
+        return redirect(entry)
+
+
+class EntryDetailView(PermissionRequiredMixin, EntryObjectMixin, DetailView):
+    permission_required = "distribution.view"
+    template_name = "distribution/entry_detail.html"
+    context_object_name = "entry"
+
+    def get_object(self, queryset=None):
+        return self.get_entry()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history"] = history_for(self.object).select_related("actor")
+        context["confirm_form"] = ConfirmForm(initial={"version": self.object.version})
+        return context
+
+
+class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, FormView):
+    permission_required = "distribution.edit"
+    form_class = EntryEditForm
+    template_name = "distribution/entry_form.html"
+
+    def get_form_kwargs(self):
+        self.entry = self.get_entry()
+        kwargs = super().get_form_kwargs()
+        kwargs["customers"] = customers_visible_to(self.request.user)
+        if self.request.method == "GET":
+            kwargs["instance"] = self.entry
+            kwargs["initial"] = {"version": self.entry.version}
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        entry = self.get_entry()
+        if entry.status == Status.VOIDED:
+            messages.error(request, "A voided entry cannot be edited.")
+            return redirect(entry)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "entry": self.entry}
+
+    def form_valid(self, form):
+        try:
+            entry = services.entry_update(actor=self.request.user, entry=self.entry, data=form.service_data(),
+                                          reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+        except StaleVersionError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Entry {entry.pk} updated. The change and its reason are in its history.")
+        return redirect(entry)
+
+
+class EntryVoidView(PermissionRequiredMixin, EntryObjectMixin, FormView):
+    permission_required = "distribution.delete"
+    form_class = VoidForm
+    template_name = "distribution/entry_void.html"
+
+    def get_initial(self):
+        self.entry = self.get_entry()
+        return {"version": self.entry.version}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "entry": self.entry}
+
+    def form_valid(self, form):
+        try:
+            services.entry_void(actor=self.request.user, entry=self.entry, reason=form.cleaned_data["reason"],
+                                version=form.cleaned_data["version"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Entry {self.entry.pk} voided. It stays in the log, struck through, and "
+                                       "no longer counts in any total.")
+        return redirect(self.entry)
+
+
+class EntryConfirmView(PermissionRequiredMixin, EntryObjectMixin, View):
+    permission_required = "distribution.edit"
+
+    def get(self, request, pk):
+        return redirect(self.get_entry())
+
+    def post(self, request, pk):
+        entry = self.get_entry()
+        form = ConfirmForm(request.POST)
+        if form.is_valid():
+            try:
+                services.entry_confirm(actor=request.user, entry=entry, lot_number=form.cleaned_data["lot_number"],
+                                       version=form.cleaned_data["version"])
+            except ValidationError as error:
+                apply_validation_error(form, error)
+        if form.errors:
+            for error in form.errors.values():
+                messages.error(request, f"Entry {entry.pk}: {' '.join(error)}")
+        else:
+            messages.success(request, f"Entry {entry.pk} confirmed with lot {form.cleaned_data['lot_number']}.")
+        return redirect(request.POST.get("next") or entry.get_absolute_url())
+
+
+class ReviewQueueView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "distribution.view"
+    table_class = ReviewQueueTable
+    filterset_class = DistributionLogEntryFilterSet
+    template_name = "distribution/review_queue.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.review_queue(self.request.user)
+
+
+class ExportView(PermissionRequiredMixin, View):
+    permission_required = "distribution.export"
+
+    def get(self, request):
+        filterset = DistributionLogEntryFilterSet(request.GET, queryset=selectors.entries_visible_to(request.user)
+                                                  .select_related("rep").order_by("ship_date", "id"))
+        queryset = filterset.qs if filterset.is_valid() else DistributionLogEntry.objects.none()
+        filters = {k: v for k, v in request.GET.items() if v}
+        record_event(actor=request.user, action="distribution.exported", target_type="distribution.export",
+                     target_repr="distribution log CSV", data={"filters": filters})
+        rows = (
+            [e.ship_date.isoformat(), e.order_number, e.facility_name, e.address1, e.address2, e.city, e.state,
+             e.postal_code, e.country, e.sku, e.udi_di, e.lot_number, e.quantity,
+             e.rep.username if e.rep_id else "", e.notes, e.pk, e.status, e.source]
+            for e in queryset.iterator(chunk_size=5000)
+        )
+        return stream_csv("distribution-log.csv", EXPORT_COLUMNS, rows)
+
+
+class CsvImportView(PermissionRequiredMixin, View):
+    """Upload → preview of every row and every error → confirm with a reason → all rows or none."""
+
+    permission_required = "distribution.import"
+    template_name = "distribution/import_csv.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": CsvUploadForm()})
+
+    def post(self, request):
+        if "token" in request.POST:
+            return self.confirm(request)
+        form = CsvUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        context = self.preview(name=upload.name, data=data)
+        if context.get("can_import"):
+            context["confirm_form"] = ImportConfirmForm(initial={"token": staging.stage(request, name=upload.name,
+                                                                                         data=data, kind="csv")})
+        context["form"] = CsvUploadForm()
+        return render(request, self.template_name, context)
+
+    def preview(self, *, name: str, data: bytes) -> dict:
+        try:
+            parsed = parse_distribution_csv(data)
+        except CsvImportError as error:
+            return {"file_name": name, "file_error": str(error)}
+        plan = services.plan_import(csv_rows_to_lines(parsed.rows))
+        return {
+            "file_name": name, "parsed": parsed, "plan": plan, "sha256": hashlib.sha256(data).hexdigest(),
+            "plan_errors": plan.errors, "can_import": parsed.ok and not plan.errors and bool(plan.to_create),
+            "nothing_new": parsed.ok and not plan.errors and not plan.to_create,
+        }
+
+    def confirm(self, request):
+        form = ImportConfirmForm(request.POST)
+        token = request.POST.get("token", "")
+        staged = staging.load(request, token, kind="csv")
+        if staged is None:
+            messages.error(request, "That upload has expired or was already imported. Upload the file again.")
+            return redirect("distribution:import_csv")
+        name, data = staged
+        if not form.is_valid():
+            context = self.preview(name=name, data=data)
+            context.update(confirm_form=form, form=CsvUploadForm())
+            return render(request, self.template_name, context)
+        try:
+            parsed = parse_distribution_csv(data)
+            if not parsed.ok:
+                raise ValidationError([str(e) for e in parsed.errors])
+            result = services.entries_import(
+                actor=request.user, rows=csv_rows_to_lines(parsed.rows), source=Source.CSV,
+                reason=form.cleaned_data["reason"], file_name=name, sha256=hashlib.sha256(data).hexdigest(),
+                batch_data={"encoding": parsed.encoding},
+            )
+        except (ValidationError, CsvImportError) as error:
+            messages.error(request, f"Nothing was imported from {name}: " + "; ".join(getattr(error, "messages",
+                                                                                                [str(error)])))
+            return redirect("distribution:import_csv")
+        staging.discard(request, token)
+        messages.success(request, f"Imported {result.created} entries from {name}"
+                         f" ({result.duplicates} duplicates skipped, {result.needs_review} waiting for review, "
+                         f"{result.customers_created} new customers).")
+        return redirect(reverse("distribution:entry_list") + "?" + urlencode({"source": Source.CSV}))
+
+
+class LotSearchView(PermissionRequiredMixin, View):
+    permission_required = "distribution.view"
+
+    def get(self, request):
+        lot = request.GET.get("lot", "").strip()
+        if not lot:
+            messages.error(request, "Enter a lot number to trace.")
+            return redirect("distribution:entry_list")
+        return redirect("distribution:lot_trace", lot=lot)
+
+
+class LotTraceView(PermissionRequiredMixin, View):
+    """The recall report: every consignee that received a lot."""
+
+    permission_required = "distribution.view"
+
+    def get(self, request, lot):
+        entries = selectors.lot_trace_entries(request.user, lot)
+        table = LotTraceTable(entries)
+        RequestConfig(request, paginate={"per_page": 100}).configure(table)
+        return render(request, "distribution/lot_trace.html", {
+            "lot": lot, "table": table, "totals": selectors.lot_trace_totals(entries),
+        })
+
+
+class LotTraceExportView(PermissionRequiredMixin, View):
+    permission_required = "distribution.export"
+    header = ["lot_number", "ship_date", "facility_name", "address1", "address2", "city", "state", "postal_code",
+              "country", "order_number", "sku", "udi_di", "quantity", "rep", "status", "entry_id"]
+
+    def get(self, request, lot):
+        entries = selectors.lot_trace_entries(request.user, lot).exclude(status=Status.VOIDED)
+        record_event(actor=request.user, action="distribution.lot_trace_exported", target_type="distribution.lot",
+                     target_id=lot[:64], target_repr=f"lot {lot}", data={"lot": lot})
+        rows = (
+            [lot, e.ship_date.isoformat(), e.facility_name, e.address1, e.address2, e.city, e.state, e.postal_code,
+             e.country, e.order_number, e.sku, e.udi_di, e.quantity, e.rep.username if e.rep_id else "", e.status,
+             e.pk]
+            for e in entries.iterator(chunk_size=2000)
+        )
+        safe_lot = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in lot)
+        return stream_csv(f"lot-trace-{safe_lot}.csv", self.header, rows)
+
+
+class SourceDocumentView(PermissionRequiredMixin, View):
+    """Download an imported original (e.g. the sales-order PDF an entry came from)."""
+
+    permission_required = "distribution.view"
+
+    def get(self, request, pk):
+        document = get_object_or_404(SourceDocument, pk=pk)
+        if not selectors.entries_visible_to(request.user).filter(source_document=document).exists() and \
+                not request.user.has_perm("distribution.import"):
+            raise Http404
+        return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                            content_type=document.content_type)

@@ -1,0 +1,59 @@
+// Search-as-you-type customer chooser for the distribution entry form. Choosing a customer sets
+// the hidden `customer` field and fills the consignee fields; typing a new name clears the choice.
+(function () {
+  "use strict";
+  var box = document.querySelector(".customer-chooser");
+  if (!box) return;
+  var input = box.querySelector("input[type=search]");
+  var list = box.querySelector("ul");
+  var hidden = document.querySelector("input[name=customer]");
+  var fields = ["facility_name", "address1", "address2", "city", "state", "postal_code", "country"];
+  var timer = null, results = [], active = -1;
+
+  function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; }
+  function choose(c) {
+    hidden.value = c.id;
+    input.value = c.facility_name;
+    fields.forEach(function (name) {
+      var el = document.querySelector("[name=" + name + "]");
+      if (el) el.value = c[name] || "";
+    });
+    close();
+  }
+  function render() {
+    list.innerHTML = "";
+    if (!results.length) {
+      var li = document.createElement("li"); li.textContent = "No customer matches: the facility you type below becomes a new customer.";
+      li.className = "muted"; list.appendChild(li);
+    }
+    results.forEach(function (c, i) {
+      var li = document.createElement("li");
+      li.setAttribute("role", "option"); li.id = "customer-option-" + c.id;
+      li.textContent = c.facility_name + (c.city ? " — " + c.city + (c.state ? ", " + c.state : "") : "");
+      if (i === active) { li.setAttribute("aria-selected", "true"); input.setAttribute("aria-activedescendant", li.id); }
+      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(c); });
+      list.appendChild(li);
+    });
+    list.hidden = false; input.setAttribute("aria-expanded", "true");
+  }
+  input.addEventListener("input", function () {
+    if (hidden) hidden.value = "";
+    clearTimeout(timer);
+    var q = input.value.trim();
+    if (q.length < 2) { close(); return; }
+    timer = setTimeout(function () {
+      fetch(box.dataset.searchUrl + "?q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+        .then(function (data) { results = data.results || []; active = -1; render(); })
+        .catch(function () { results = []; close(); });
+    }, 200);
+  });
+  input.addEventListener("keydown", function (ev) {
+    if (list.hidden) return;
+    if (ev.key === "ArrowDown") { active = Math.min(active + 1, results.length - 1); render(); ev.preventDefault(); }
+    else if (ev.key === "ArrowUp") { active = Math.max(active - 1, 0); render(); ev.preventDefault(); }
+    else if (ev.key === "Enter" && active >= 0) { choose(results[active]); ev.preventDefault(); }
+    else if (ev.key === "Escape") { close(); }
+  });
+  input.addEventListener("blur", function () { setTimeout(close, 150); });
+})();
