@@ -20,8 +20,9 @@ def is_rep_scoped(user: User) -> bool:
     """A user whose only role is sales_rep sees only the customers assigned to them."""
     if user.is_superuser:
         return False
-    groups = {g.name for g in user.groups.all()}
-    return groups == {"sales_rep"}
+    if not hasattr(user, "_rep_scoped"):  # asked several times per request: one query
+        user._rep_scoped = set(user.groups.values_list("name", flat=True)) == {"sales_rep"}
+    return user._rep_scoped
 
 
 def customers_visible_to(user: User) -> QuerySet[Customer]:

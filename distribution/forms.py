@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 from django import forms
 
 from customers.models import Customer
@@ -66,8 +68,10 @@ class CsvUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_CSV_BYTES:
+            size_mb = math.ceil(upload.size * 10 / 1024 / 1024) / 10  # never "20.0 MB; the limit is 20 MB"
             raise forms.ValidationError(
-                f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_CSV_BYTES // 1024 // 1024} MB."
+                f"{upload.name} is {size_mb:.1f} MB; the limit is {MAX_CSV_BYTES / 1024 / 1024:g} MB. "
+                "Split it and import the parts."
             )
         return upload
 

@@ -8,7 +8,7 @@ from distribution.importers.csv import CsvRow
 from distribution.services import ImportLine
 
 _LINE_FIELDS = [f.name for f in dataclasses.fields(ImportLine)]
-_DEFUSED_PREFIXES = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+_DEFUSED_PREFIXES = ("'=", "'+", "'-", "'@")
 
 
 def _undefuse(value):

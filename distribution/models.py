@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -42,7 +43,7 @@ class DistributionLogEntry(models.Model):
     sku = models.CharField("SKU", max_length=64)
     udi_di = models.CharField("UDI-DI", max_length=64, blank=True)
     lot_number = models.CharField("Lot", max_length=64, blank=True)
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1, "Quantity must be at least 1.")])
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -59,13 +59,10 @@ class EntryListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     table_class = DistributionLogEntryTable
     filterset_class = DistributionLogEntryFilterSet
     template_name = "distribution/entry_list.html"
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return selectors.entry_list(self.request.user)
-
-    def get_table_pagination(self, table):
-        return {"per_page": self.paginate_by}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -201,7 +198,7 @@ class ReviewQueueView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     table_class = ReviewQueueTable
     filterset_class = DistributionLogEntryFilterSet
     template_name = "distribution/review_queue.html"
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return selectors.review_queue(self.request.user)

@@ -8,3 +8,6 @@ class Dashboard(models.Model):
         managed = False
         default_permissions = ()
         permissions = [("view", "View the sales dashboard"), ("export", "Export the sales dashboard")]
+
+    def __str__(self) -> str:
+        return "Sales dashboard"

@@ -27,7 +27,7 @@ class AuditEventListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     table_class = AuditEventTable
     filterset_class = AuditEventFilterSet
     template_name = "audit/audit_list.html"
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return AuditEvent.objects.order_by("-seq")

@@ -7,15 +7,14 @@ problems in individual cells are collected, every one of them, so a user can fix
 
 from __future__ import annotations
 
-# Absolute imports: inside this package `csv` is still the standard library, not this module.
 import codecs
-import csv
+import csv  # the standard library: imports are absolute, even in this module named csv.py
 import io
 import math
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter, le
 
@@ -81,7 +80,8 @@ MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_CSV_ROWS = 200_000
 
 _MB = 1024 * 1024
-_TEXT_COLUMNS = tuple(name for name in COLUMNS if name not in {"ship_date", "quantity"})
+# A well-formed UTF-8 multi-byte character; Windows-1252 text almost never contains one by chance.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _ACCEPTED_COLUMNS = frozenset(COLUMNS) | frozenset(EXPORT_ONLY_COLUMNS)
 
 # [0-9], not \d: \d also matches Arabic-Indic and full-width digits, which int() would happily accept.
@@ -90,6 +90,7 @@ _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _QUANTITY = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?")
 # What Excel shows (and saves) for a long number in a "General" cell: 1.23457E+13. The digits are gone.
 _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?E\+[0-9]+", re.IGNORECASE)
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _IDENTIFIER_COLUMNS = ("order_number", "sku", "udi_di", "lot_number")
 # English names regardless of the process locale (calendar.month_name follows LC_TIME).
 _MONTH_NAMES = (
@@ -159,6 +160,9 @@ class CsvParseResult:
     encoding: str  # "utf-8", "utf-8-sig" or "cp1252"
     columns: list[str]  # normalised header in file order ("" for an unnamed column)
     total_rows: int = 0  # data rows read, blank ones excluded
+    # Lines of an exported file whose `status` column says voided: a voided record is history, not a
+    # shipment to import again, so those rows are left out (and listed in the preview).
+    voided_lines: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -193,6 +197,7 @@ def parse_distribution_csv(data: bytes) -> CsvParseResult:
 
         result = CsvParseResult(rows=[], errors=[], encoding=encoding, columns=columns)
         rows, errors = result.rows, result.errors
+        status_at = columns.index("status") if "status" in columns else None
         total = 0
         # One flat loop rather than a generator of records: this runs once per row of a large file.
         for cells in reader:
@@ -205,6 +210,9 @@ def parse_distribution_csv(data: bytes) -> CsvParseResult:
                 raise CsvImportError(
                     f"The file has more than {max_rows:,} rows; split it and import the parts."
                 )
+            if status_at is not None and status_at < len(cells) and cells[status_at].strip().lower() == "voided":
+                result.voided_lines.append(line)
+                continue
             parsed = parse_row(line, cells)
             if parsed.__class__ is CsvRow:
                 rows.append(parsed)
@@ -241,8 +249,16 @@ def _decode(data: bytes) -> tuple[str, str]:
             ) from exc
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    if _UTF8_SEQUENCE.search(data):
+        # UTF-8 text with a stray byte (two files pasted together, a cut-off copy). Read as
+        # Windows-1252, every accented letter would silently turn into two wrong ones ("HÃ´pital"),
+        # and the facility would no longer match its customer.
+        raise CsvImportError(
+            f"The file is UTF-8 text but line {_line_of_offset(data, utf8_error.start)} is not valid UTF-8. "
+            'Fix or retype that line, save the file as "CSV UTF-8" and try again.'
+        ) from utf8_error
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
@@ -318,8 +334,8 @@ def _row_parser(
 ) -> Callable[[int, list[str]], CsvRow | list[CsvCellError]]:
     """Build the per-row parser for this header: a fast check for clean rows, `_parse_row` for the rest.
 
-    Almost every row of a real file is clean, and a 200,000-row upload must parse in well under a
-    second or two, so clean rows are recognised with as few Python-level steps as possible. Any row
+    Almost every row of a real file is clean and uploads run to 200,000 rows, so clean rows are
+    recognised with as few Python-level steps as possible. Any row
     the fast check does not accept goes to `_parse_row`, which is the reference for what an error is;
     the fast check only has to be conservative (never accept a row `_parse_row` would refuse).
     """
@@ -402,8 +418,21 @@ def _parse_row(
                 )
             )
 
-    for name in _TEXT_COLUMNS:
+    ship_date: date | str = ""
+    quantity: int | str = ""
+    # Column order, so a user reads a row's errors left to right as in the spreadsheet.
+    for name in COLUMNS:
         value = values.get(name, "")
+        if name == "ship_date":
+            ship_date = _parse_date(value)
+            if isinstance(ship_date, str):
+                errors.append(CsvCellError(line, name, value, ship_date))
+            continue
+        if name == "quantity":
+            quantity = _parse_quantity(value)
+            if isinstance(quantity, str):
+                errors.append(CsvCellError(line, name, value, quantity))
+            continue
         if not value:
             if name in REQUIRED_COLUMNS:
                 errors.append(CsvCellError(line, name, value, _MSG_REQUIRED))
@@ -423,13 +452,6 @@ def _parse_row(
                     "(format the column as Text and export again)",
                 )
             )
-
-    ship_date = _parse_date(values["ship_date"])
-    if isinstance(ship_date, str):
-        errors.append(CsvCellError(line, "ship_date", values["ship_date"], ship_date))
-    quantity = _parse_quantity(values["quantity"])
-    if isinstance(quantity, str):
-        errors.append(CsvCellError(line, "quantity", values["quantity"], quantity))
 
     if errors:
         return None, errors
@@ -505,5 +527,5 @@ def _parse_quantity(value: str) -> int | str:
 
 def _shorten(value: str, limit: int = 60) -> str:
     # Error lists are read on one line each: fold line breaks and cut very long cells.
-    flat = " ".join(value.split("\n")).replace("\r", " ")
+    flat = _LINE_BREAKS.sub(" ", value)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

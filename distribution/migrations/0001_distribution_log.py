@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+import django.core.validators
 from django.db import migrations, models
 
 
@@ -30,7 +31,7 @@ class Migration(migrations.Migration):
                 ('sku', models.CharField(max_length=64, verbose_name='SKU')),
                 ('udi_di', models.CharField(blank=True, max_length=64, verbose_name='UDI-DI')),
                 ('lot_number', models.CharField(blank=True, max_length=64, verbose_name='Lot')),
-                ('quantity', models.PositiveIntegerField()),
+                ('quantity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1, 'Quantity must be at least 1.')])),
                 ('source', models.CharField(choices=[('manual', 'Manual entry'), ('csv', 'CSV import'), ('pdf', 'PDF import'), ('shipstation', 'ShipStation')], default='manual', max_length=16)),
                 ('external_ref', models.CharField(blank=True, max_length=128, null=True, unique=True)),
                 ('status', models.CharField(choices=[('active', 'Active'), ('needs_review', 'Needs review'), ('voided', 'Voided')], default='active', max_length=16)),

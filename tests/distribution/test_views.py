@@ -1,0 +1,242 @@
+"""Distribution log pages, driven through the Django test client."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from distribution import services
+from distribution.models import DistributionLogEntry, Status
+from silqeqms.models import AuditEvent
+from tests.factories import (
+    CustomerFactory,
+    DistributionLogEntryFactory,
+    RepAssignmentFactory,
+    UserFactory,
+    entry_data,
+)
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "ship_date,order_number,facility_name,address1,city,state,postal_code,sku,lot_number,quantity,rep\n"
+
+
+def _csv_bytes(body: str, header: str = HEADER) -> bytes:
+    return (header + body).encode()
+
+
+def _upload(client, data: bytes, name: str = "shipments.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(reverse("distribution:import_csv"), {"file": SimpleUploadedFile(name, data, "text/csv")})
+
+
+def _rows(response) -> list[dict]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_list_costs_the_same_number_of_queries_for_10_or_120_rows(admin_client, django_assert_max_num_queries):
+    DistributionLogEntryFactory.create_batch(10)
+    with django_assert_max_num_queries(12) as small:
+        admin_client.get(reverse("distribution:entry_list"))
+    DistributionLogEntryFactory.create_batch(110)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = admin_client.get(reverse("distribution:entry_list"))
+    assert response.status_code == 200
+    assert len(response.context["table"].page.object_list) == 50
+
+
+def test_filters_live_in_the_url_and_narrow_the_list(admin_client):
+    DistributionLogEntryFactory(lot_number="LOT-A", sku="211810SPT")
+    DistributionLogEntryFactory(lot_number="LOT-B", sku="311400KIT")
+    response = admin_client.get(reverse("distribution:entry_list"), {"lot_number": "LOT-A"})
+    assert [r.record.lot_number for r in response.context["table"].page.object_list] == ["LOT-A"]
+    response = admin_client.get(reverse("distribution:entry_list"), {"ship_date_from": "not a date"})
+    assert "Enter a valid date" in response.content.decode()
+
+
+def test_voided_rows_are_shown_struck_through(admin_client):
+    DistributionLogEntryFactory(status=Status.VOIDED, order_number="SO-VOID")
+    html = admin_client.get(reverse("distribution:entry_list")).content.decode()
+    assert 'class="voided' in html and "SO-VOID" in html
+
+
+def test_creating_an_entry_through_the_form_links_a_customer(ops_client):
+    data = {k: ("" if v is None else v) for k, v in entry_data().items()}
+    response = ops_client.post(reverse("distribution:entry_create"), data)
+    entry = DistributionLogEntry.objects.get()
+    assert response.status_code == 302 and response["Location"] == entry.get_absolute_url()
+    assert entry.customer.facility_name == "Hospital A"
+    assert entry.created_by.username == "ops_user"
+
+
+def test_the_form_shows_inline_errors_and_saves_nothing(ops_client):
+    data = {k: ("" if v is None else v) for k, v in entry_data(quantity=0, ship_date="31/31/2026").items()}
+    response = ops_client.post(reverse("distribution:entry_create"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Enter a valid date" in html
+    assert "Quantity must be at least 1" in html or "greater than or equal to 1" in html
+    assert DistributionLogEntry.objects.count() == 0
+
+
+def test_editing_needs_a_reason_and_a_stale_form_is_refused(ops_client, ops_user):
+    entry = services.entry_create(actor=ops_user, data=entry_data())
+    url = reverse("distribution:entry_edit", args=[entry.pk])
+    form = {k: ("" if v is None else v) for k, v in entry_data(quantity=8).items()}
+    assert "Give a reason" in ops_client.post(url, {**form, "version": 1}).content.decode()
+    other = UserFactory(username="other_editor")
+    services.entry_update(actor=other, entry=entry, data={"quantity": 6}, reason="count", version=1)
+    html = ops_client.post(url, {**form, "version": 1, "reason": "recount"}).content.decode()
+    assert "other_editor" in html and "Nothing was saved" in html
+    entry.refresh_from_db()
+    assert entry.quantity == 6
+
+
+def test_the_detail_page_shows_the_history_with_old_and_new_values(admin_client, admin_user):
+    entry = services.entry_create(actor=admin_user, data=entry_data())
+    services.entry_update(actor=admin_user, entry=entry, data={"quantity": 9}, reason="recounted", version=1)
+    html = admin_client.get(entry.get_absolute_url()).content.decode()
+    assert "recounted" in html
+    assert "<b>quantity</b>: 5 → 9" in html
+
+
+def test_void_has_a_confirm_step_and_needs_a_reason(admin_client, admin_user):
+    entry = services.entry_create(actor=admin_user, data=entry_data())
+    url = reverse("distribution:entry_void", args=[entry.pk])
+    assert "Void this entry" in admin_client.get(url).content.decode()
+    admin_client.post(url, {"version": 1, "reason": ""})
+    entry.refresh_from_db()
+    assert entry.status == Status.ACTIVE
+    admin_client.post(url, {"version": 1, "reason": "duplicate keyed twice"})
+    entry.refresh_from_db()
+    assert entry.status == Status.VOIDED
+
+
+def test_the_review_queue_confirms_an_entry_once_its_lot_is_filled_in(admin_client, admin_user):
+    entry = services.entry_create(actor=admin_user, data=entry_data(lot_number=""))
+    assert entry.order_number in admin_client.get(reverse("distribution:review_queue")).content.decode()
+    admin_client.post(reverse("distribution:entry_confirm", args=[entry.pk]), {"lot_number": "", "version": 1})
+    entry.refresh_from_db()
+    assert entry.status == Status.NEEDS_REVIEW
+    admin_client.post(reverse("distribution:entry_confirm", args=[entry.pk]), {"lot_number": "LOT77", "version": 1})
+    entry.refresh_from_db()
+    assert (entry.status, entry.lot_number) == (Status.ACTIVE, "LOT77")
+
+
+def test_csv_import_previews_every_row_then_imports_on_confirm_with_a_reason(ops_client):
+    data = _csv_bytes('2026-03-01,SO-1,"Hospital A, Main Campus",1 Main St,Austin,TX,78701,211810SPT,LOT1,5,\n'
+                      "3/2/2026,SO-2,Clinic B,2 Oak Ave,Dallas,TX,75201,311400KIT,,2,\n")
+    preview = _upload(ops_client, data)
+    html = preview.content.decode()
+    assert "Hospital A, Main Campus" in html and "new · lot pending" in html
+    assert DistributionLogEntry.objects.count() == 0
+    token = preview.context["confirm_form"].initial["token"]
+    response = ops_client.post(reverse("distribution:import_csv"), {"token": token, "reason": ""})
+    assert "Give a reason" in response.content.decode()
+    response = ops_client.post(reverse("distribution:import_csv"), {"token": token, "reason": "March ERP export"})
+    assert response.status_code == 302
+    assert DistributionLogEntry.objects.count() == 2
+    assert DistributionLogEntry.objects.get(order_number="SO-2").status == Status.NEEDS_REVIEW
+    assert AuditEvent.objects.get(action="distribution.imported").data["file_name"] == "shipments.csv"
+    # the staged upload is gone: confirming twice imports nothing more
+    ops_client.post(reverse("distribution:import_csv"), {"token": token, "reason": "again"})
+    assert DistributionLogEntry.objects.count() == 2
+
+
+def test_csv_preview_names_the_line_column_and_value_of_every_error_and_offers_no_import(ops_client):
+    data = _csv_bytes("2026-03-01,SO-1,Hospital A,,,,,211810SPT,LOT1,0,\n"
+                      "2026-13-45,SO-2,Clinic B,,,,,311400KIT,LOT2,2,ghost\n")
+    response = _upload(ops_client, data)
+    html = response.content.decode()
+    assert "Line 2" in html and "quantity" in html
+    assert "Line 3" in html and "2026-13-45" in html
+    assert response.context.get("confirm_form") is None
+    assert DistributionLogEntry.objects.count() == 0
+
+
+def test_csv_with_an_unknown_column_is_refused_naming_it(ops_client):
+    response = _upload(ops_client, b"ship_date,order_number,facility_name,sku,quantity,colour\n2026-01-01,1,A,B,1,red\n")
+    assert "colour" in response.content.decode()
+
+
+def test_an_oversized_upload_is_refused_before_parsing(ops_client, monkeypatch):
+    import distribution.forms
+
+    monkeypatch.setattr(distribution.forms, "MAX_CSV_BYTES", 10)
+    response = _upload(ops_client, _csv_bytes("2026-03-01,SO-1,Hospital A,,,,,211810SPT,LOT1,5,\n"))
+    assert "the limit is" in response.content.decode()
+
+
+def test_export_round_trips_through_import_and_defuses_formulas(admin_client, admin_user):
+    services.entry_create(actor=admin_user, data=entry_data(facility_name="=HYPERLINK(\"http://x\")",
+                                                             notes="+1 call"))
+    services.entry_create(actor=admin_user, data=entry_data(order_number="SO-2", facility_name="Hôpital Sainte-Anne"))
+    voided = services.entry_create(actor=admin_user, data=entry_data(order_number="SO-3"))
+    services.entry_void(actor=admin_user, entry=voided, reason="keyed twice")
+    response = admin_client.get(reverse("distribution:export"))
+    assert response["Content-Type"].startswith("text/csv")
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert {r["facility_name"] for r in rows} == {"'=HYPERLINK(\"http://x\")", "Hôpital Sainte-Anne", "Hospital A"}
+    assert next(r for r in rows if r["order_number"] == "SO-3")["status"] == "voided"
+    assert next(r for r in rows if r["order_number"] == "SO-1001")["notes"] == "'+1 call"
+    assert AuditEvent.objects.filter(action="distribution.exported").exists()
+    # importing our own export back creates nothing: every live row is already there, the voided one is left out
+    preview = _upload(admin_client, raw, "export.csv")
+    assert preview.context["nothing_new"] is True
+    assert len(preview.context["plan"].duplicates) == 2
+    assert len(preview.context["parsed"].voided_lines) == 1
+
+
+def test_export_follows_the_current_filter(admin_client):
+    DistributionLogEntryFactory(lot_number="LOT-A")
+    DistributionLogEntryFactory(lot_number="LOT-B")
+    rows = _rows(admin_client.get(reverse("distribution:export"), {"lot_number": "LOT-B"}))
+    assert [r["lot_number"] for r in rows] == ["LOT-B"]
+
+
+def test_the_lot_trace_lists_every_consignee_with_totals_and_exports_for_a_recall(admin_client, admin_user):
+    services.entry_create(actor=admin_user, data=entry_data(facility_name="Hospital A", quantity=5))
+    services.entry_create(actor=admin_user, data=entry_data(facility_name="Clinic B", order_number="SO-2", quantity=2))
+    voided = services.entry_create(actor=admin_user, data=entry_data(facility_name="Clinic C", order_number="SO-3"))
+    services.entry_void(actor=admin_user, entry=voided, reason="returned")
+    response = admin_client.get(reverse("distribution:lot_trace", args=["LOT2601"]))
+    totals = response.context["totals"]
+    assert (totals["units"], totals["consignees"], totals["voided"]) == (7, 2, 1)
+    rows = _rows(admin_client.get(reverse("distribution:lot_trace_export", args=["LOT2601"])))
+    assert sorted(r["facility_name"] for r in rows) == ["Clinic B", "Hospital A"]
+    assert rows[0]["address1"] == "100 Main St"
+
+
+def test_a_sales_rep_sees_only_entries_of_their_customers_and_404_for_others(client, rep_user):
+    mine = CustomerFactory()
+    RepAssignmentFactory(customer=mine, rep=rep_user)
+    own = DistributionLogEntryFactory(customer=mine)
+    other = DistributionLogEntryFactory()
+    client.force_login(rep_user)
+    listed = [r.record.pk for r in client.get(reverse("distribution:entry_list")).context["table"].page.object_list]
+    assert listed == [own.pk]
+    assert client.get(other.get_absolute_url()).status_code == 404
+
+
+def test_posts_need_the_csrf_token(ops_user):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(ops_user)
+    data = {k: ("" if v is None else v) for k, v in entry_data().items()}
+    assert strict.post(reverse("distribution:entry_create"), data).status_code == 403
+    assert DistributionLogEntry.objects.count() == 0
+
+
+def test_a_user_without_the_permission_writes_nothing(client, readonly_user):
+    client.force_login(readonly_user)
+    data = {k: ("" if v is None else v) for k, v in entry_data().items()}
+    assert client.post(reverse("distribution:entry_create"), data).status_code == 403
+    assert DistributionLogEntry.objects.count() == 0
+    assert not AuditEvent.objects.filter(action__startswith="distribution").exists()
