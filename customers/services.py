@@ -13,7 +13,15 @@ from django.utils.formats import date_format
 
 from customers.keys import canonical_customer_key
 from customers.models import Customer, CustomerAlias, CustomerNote, RepAssignment
-from silqeqms.audit import PendingEvent, diff_fields, model_values, record_event, record_events
+from silqeqms.audit import (
+    PendingEvent,
+    creation_changes,
+    diff_fields,
+    model_values,
+    record_event,
+    record_events,
+)
+from silqeqms.bulk import bulk_insert
 from silqeqms.models import User
 
 ADDRESS_FIELDS = ("address1", "address2", "city", "state", "postal_code", "country")
@@ -84,7 +92,7 @@ def create_customer(*, actor: User | None, data: Mapping[str, Any], reason: str 
     customer.save()
     record_event(
         actor=actor, action="customer.created", target=customer, reason=reason,
-        changes=diff_fields({}, model_values(customer, ("company_key", *EDITABLE_FIELDS))),
+        changes=creation_changes(customer, ("company_key", *EDITABLE_FIELDS)),
     )
     return customer
 
@@ -173,12 +181,12 @@ def find_or_create_customers(*, records: Iterable[Mapping[str, str]], actor: Use
                             created_by=actor, updated_by=actor,
                             **{k: (record.get(k) or "").strip() for k in ADDRESS_FIELDS}))
     if new:
-        Customer.objects.bulk_create(new, batch_size=1000)
-        created = {c.company_key: c for c in Customer.objects.filter(company_key__in=[c.company_key for c in new])}
+        bulk_insert(Customer, new)
+        created = {c.company_key: c for c in new}
         found.update(created)
         record_events(actor=actor, events=[
             PendingEvent(action="customer.created", target=c, reason=reason,
-                         changes=diff_fields({}, model_values(c, ("company_key", "facility_name", *ADDRESS_FIELDS))))
+                         changes=creation_changes(c, ("company_key", "facility_name", *ADDRESS_FIELDS)))
             for c in created.values()
         ])
     new_keys = {c.company_key for c in new}

@@ -60,6 +60,7 @@ def seed_demo_entries(count: int, *, seed: int, stdout=None) -> str:
     `demo.seeded` audit event records the load, and the summaries are rebuilt from the entries.
     """
     import datetime
+    import itertools
     import random
 
     from django.db import connection, transaction
@@ -105,12 +106,13 @@ def seed_demo_entries(count: int, *, seed: int, stdout=None) -> str:
                      "Purchasing contact changed in Q2.", "Evaluating the 311400KIT."]))
                  for c in customers[: max(1, len(customers) // 10)]], batch_size=2000)
         rep_of = {c.pk: reps[n % len(reps)].pk if reps else None for n, c in enumerate(customers)}
-        weights = [1 / (rank + 1) ** 0.8 for rank in range(len(customers))]  # a few big customers, a long tail
+        # A few big customers and a long tail; cumulative weights once, so each draw is a bisection.
+        cum_weights = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(customers))))
         now = datetime.datetime.now(datetime.UTC)
         rows = []
         order_seq = DistributionLogEntry.objects.count() + 100_000
         while len(rows) < count:
-            customer = rng.choices(customers, weights=weights)[0]
+            customer = rng.choices(customers, cum_weights=cum_weights)[0]
             order_seq += 1
             ship = datetime.date.fromordinal(start_ordinal + rng.randrange(span_days))
             for _ in range(min(rng.choice([1, 1, 2, 2, 3, 4]), count - len(rows))):

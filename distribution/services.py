@@ -6,6 +6,7 @@ so a record, its history and the totals never disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import CharField, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -28,7 +29,15 @@ from customers.services import (
 )
 from distribution.models import DistributionLogEntry, Source, SourceDocument, Status
 from distribution.summaries import Touched, refresh_summaries
-from silqeqms.audit import PendingEvent, diff_fields, model_values, record_event, record_events
+from silqeqms.audit import (
+    PendingEvent,
+    creation_changes,
+    diff_fields,
+    model_values,
+    record_event,
+    record_events,
+)
+from silqeqms.bulk import bulk_insert
 from silqeqms.models import User
 
 ADDRESS_FIELDS = ("address1", "address2", "city", "state", "postal_code", "country")
@@ -64,7 +73,7 @@ def entry_create(*, actor: User, data: Mapping[str, Any], source: str = Source.M
     entry.full_clean()
     entry.save()
     record_event(actor=actor, action="distribution_entry.created", target=entry, reason=reason,
-                 changes=diff_fields({}, model_values(entry, AUDITED_FIELDS)))
+                 changes=creation_changes(entry, AUDITED_FIELDS))
     touched = Touched()
     touched.add_entry(entry)
     refresh_summaries(touched)
@@ -72,7 +81,7 @@ def entry_create(*, actor: User, data: Mapping[str, Any], source: str = Source.M
 
 
 def _locked(entry: DistributionLogEntry, version: int | None) -> DistributionLogEntry:
-    locked = DistributionLogEntry.objects.select_for_update().select_related("updated_by").get(pk=entry.pk)
+    locked = DistributionLogEntry.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=entry.pk)
     if version is not None and locked.version != version:
         raise stale_version_error(locked, "entry")
     return locked
@@ -235,6 +244,23 @@ class ImportResult:
     entry_ids: list[int]
 
 
+_TEXT_LIMITS = {f.name: f.max_length for f in DistributionLogEntry._meta.fields
+                if isinstance(f, CharField) and f.name in {fl.name for fl in dataclasses.fields(ImportLine)}}
+
+
+def _line_problems(row: ImportLine) -> list[str]:
+    """What the model would refuse, checked cheaply per row (the parsers have checked types already;
+    a full_clean() per row costs more than the insert)."""
+    problems = [f"{name} is longer than {limit} characters" for name, limit in _TEXT_LIMITS.items()
+                if len(getattr(row, name) or "") > limit]
+    for name in ("order_number", "facility_name", "sku"):
+        if not (getattr(row, name) or "").strip():
+            problems.append(f"{name} is required")
+    if not isinstance(row.quantity, int) or row.quantity < 1:
+        problems.append(f"quantity {row.quantity!r} must be a whole number of at least 1")
+    return problems
+
+
 def _resolve_reps(names: set[str]) -> dict[str, User]:
     """{lower-cased username or e-mail: user}, case-insensitively, in one query."""
     lowered = {n.lower() for n in names if n}
@@ -326,21 +352,15 @@ def entries_import(*, actor: User, rows: Sequence[ImportLine], source: str, reas
             status=Status.ACTIVE if r.lot_number else Status.NEEDS_REVIEW, created_by=actor, updated_by=actor,
         )
         entries.append(entry)
-    # Model validation of each row, naming the line, before anything is written.
-    problems = []
-    for p, entry in zip(to_create, entries, strict=True):
-        try:
-            entry.full_clean(exclude=["customer", "rep", "source_document", "created_by", "updated_by"])
-        except ValidationError as exc:
-            problems += [f"Line {p.row.line}, {name}: {'; '.join(msgs)}" for name, msgs in exc.message_dict.items()]
+    problems = [f"Line {p.row.line}: {problem}" for p in to_create for problem in _line_problems(p.row)]
     if problems:
         raise ValidationError(problems)
-    created = DistributionLogEntry.objects.bulk_create(entries, batch_size=2000)
+    created = bulk_insert(DistributionLogEntry, entries)
     if not all(e.pk for e in created):  # SQLite < 3.35 would not return ids; we need them for the audit
         raise RuntimeError("the database did not return the new rows' ids")
     events = [
         PendingEvent(action="distribution_entry.imported", target=e, reason=reason,
-                     changes=diff_fields({}, model_values(e, AUDITED_FIELDS)), data={"line": p.row.line})
+                     changes=creation_changes(e, AUDITED_FIELDS), data={"line": p.row.line})
         for p, e in zip(to_create, created, strict=True)
     ]
     summary = {

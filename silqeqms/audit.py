@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from silqeqms.bulk import bulk_insert
 from silqeqms.models import AuditEvent, User
 
 # Arbitrary constant key for pg_advisory_xact_lock: "SQMS" in ASCII.
@@ -54,11 +55,12 @@ def current_batch_id() -> str:
     return ctx.batch_id if ctx else ""
 
 
+_PLAIN = {str, int, bool, float, type(None)}
+
+
 def _jsonable(value: Any) -> Any:
     """Turn a value into plain JSON types, so that what is hashed is exactly what is stored."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
+    if type(value) in _PLAIN:
         return value
     if isinstance(value, datetime.datetime):
         return value.isoformat()
@@ -84,6 +86,11 @@ def diff_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, lis
         for key in new
         if _jsonable(old.get(key)) != _jsonable(new.get(key))
     }
+
+
+def creation_changes(instance: models.Model, fields: Iterable[str]) -> dict[str, list[Any]]:
+    """{field: [None, value]} for the fields a new record was created with (blank ones left out)."""
+    return {k: [None, _jsonable(v)] for k, v in model_values(instance, fields).items() if v not in (None, "")}
 
 
 def model_values(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -196,7 +203,7 @@ def record_events(*, actor: User | None, events: list[PendingEvent]) -> list[Aud
         row.hash = compute_hash(row)
         prev_hash = row.hash
         rows.append(row)
-    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    bulk_insert(AuditEvent, rows)
     return rows
 
 

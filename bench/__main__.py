@@ -1,0 +1,82 @@
+"""`make bench`: seed PostgreSQL with N demo entries (once), then measure the pages that matter.
+
+Each figure is the median of several runs of the Django test client (server time, no network),
+reported beside the raw SQL time of the query behind it, measured in the same run. The JSON goes
+to stdout and to bench/results/latest.json.
+
+    make bench                                  # 1,000,000 entries in database silqeqms_bench
+    make bench BENCH_ARGS="--entries 100000"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from bench.timing import ROOT, ensure_database, setup_django
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/silqeqms_bench"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--skip-export", action="store_true")
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    ensure_database(database_url)
+    setup_django(database_url)
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from bench import pages
+    from distribution.demo import seed_demo_entries, seed_demo_users
+    from distribution.models import DistributionLogEntry
+    from silqeqms.models import User
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_permissions", verbosity=0)
+    seed_demo_users()
+    have = DistributionLogEntry.objects.count()
+    seeded = {}
+    if have < args.entries:
+        start = time.perf_counter()
+        seed_demo_entries(args.entries - have, seed=have + 1)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # fresh statistics, as autovacuum would give a real database
+        seeded = {"seeded_entries": args.entries - have, "seed_seconds": round(time.perf_counter() - start, 1)}
+    client = Client()
+    client.force_login(User.objects.get(username="admin"))
+    result = {
+        "database": connection.vendor, "entries": DistributionLogEntry.objects.count(), **seeded,
+        "pages": pages.measure_pages(client, args.repeat),
+    }
+    if not args.skip_export:
+        probe = subprocess.run([sys.executable, "-m", "bench.export_probe"], cwd=ROOT, capture_output=True, text=True,
+                               env={**os.environ}, check=True)
+        result["export"] = json.loads(probe.stdout)
+    result["import"] = pages.measure_import(args.import_rows)
+    try:
+        from bench import dashboard
+    except ImportError:
+        dashboard = None
+    if dashboard is not None:
+        result["dashboard"] = dashboard.run(client=client, user=User.objects.get(username="admin"),
+                                            repeat=args.repeat)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    text = json.dumps(result, indent=2, default=str)
+    (out / "latest.json").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
