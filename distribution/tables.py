@@ -27,6 +27,7 @@ class DistributionLogEntryTable(tables.Table):
         attrs = {"class": "table"}
         row_attrs = {"class": lambda record: record.status}
         empty_text = "No distribution entries match these filters."
+        template_name = "distribution/_entry_table.html"  # rows written out there; render_* serve other tables
 
     def render_facility_name(self, value, record):
         place = ", ".join(p for p in (record.city, record.state) if p)
@@ -50,7 +51,7 @@ class DistributionLogEntryTable(tables.Table):
 
 class LotTraceTable(tables.Table):
     ship_date = tables.DateColumn(verbose_name="Ship date")
-    facility_name = tables.Column(verbose_name="Consignee", linkify=lambda record: record.get_absolute_url())
+    facility_name = tables.Column(verbose_name="Consignee")
     address = tables.Column(accessor="consignee_address", verbose_name="Address", orderable=False)
     order_number = tables.Column(verbose_name="Order")
     sku = tables.Column(verbose_name="SKU")
@@ -62,11 +63,8 @@ class LotTraceTable(tables.Table):
         model = DistributionLogEntry
         fields = ["ship_date", "facility_name", "address", "order_number", "sku", "quantity", "rep", "status"]
         attrs = {"class": "table"}
-        row_attrs = {"class": lambda record: record.status}
         empty_text = "No entries carry this lot."
-
-    def render_status(self, value, record):
-        return format_html('<span class="badge badge-{}">{}</span>', record.status, record.get_status_display())
+        template_name = "distribution/_lot_trace_table.html"
 
 
 class ReviewQueueTable(DistributionLogEntryTable):
@@ -74,6 +72,7 @@ class ReviewQueueTable(DistributionLogEntryTable):
                                     orderable=False)
 
     class Meta(DistributionLogEntryTable.Meta):
+        template_name = "_table.html"
         fields = ["id", "ship_date", "order_number", "facility_name", "sku", "quantity", "source"]
         sequence = ["id", "ship_date", "order_number", "facility_name", "sku", "quantity", "source", "confirm"]
         exclude = ["lot_number", "rep", "status"]

@@ -32,10 +32,13 @@ from distribution.imports import csv_rows_to_lines
 from distribution.models import DistributionLogEntry, Source, SourceDocument, Status
 from distribution.tables import DistributionLogEntryTable, LotTraceTable, ReviewQueueTable
 from silqeqms.audit import history_for, record_event
-from silqeqms.csv_export import stream_csv
+from silqeqms.csv_export import queryset_csv_chunks, stream_csv
 from silqeqms.permissions import PermissionRequiredMixin
 
 EXPORT_COLUMNS = [*COLUMNS, "id", "status", "source"]
+# The model fields behind each export column (rep is exported as the username the import accepts).
+EXPORT_FIELDS = [("rep__username" if c == "rep" else c) for c in EXPORT_COLUMNS]
+PLAIN_EXPORT_COLUMNS = {"ship_date", "quantity", "id"}
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
@@ -208,19 +211,14 @@ class ExportView(PermissionRequiredMixin, View):
     permission_required = "distribution.export"
 
     def get(self, request):
-        filterset = DistributionLogEntryFilterSet(request.GET, queryset=selectors.entries_visible_to(request.user)
-                                                  .select_related("rep").order_by("ship_date", "id"))
+        filterset = DistributionLogEntryFilterSet(request.GET, queryset=selectors.entries_visible_to(request.user))
         queryset = filterset.qs if filterset.is_valid() else DistributionLogEntry.objects.none()
         filters = {k: v for k, v in request.GET.items() if v}
         record_event(actor=request.user, action="distribution.exported", target_type="distribution.export",
                      target_repr="distribution log CSV", data={"filters": filters})
-        rows = (
-            [e.ship_date.isoformat(), e.order_number, e.facility_name, e.address1, e.address2, e.city, e.state,
-             e.postal_code, e.country, e.sku, e.udi_di, e.lot_number, e.quantity,
-             e.rep.username if e.rep_id else "", e.notes, e.pk, e.status, e.source]
-            for e in queryset.iterator(chunk_size=5000)
-        )
-        return stream_csv("distribution-log.csv", EXPORT_COLUMNS, rows)
+        rows = queryset.order_by("ship_date", "id").values_list(*EXPORT_FIELDS)
+        return stream_csv("distribution-log.csv", EXPORT_COLUMNS,
+                          chunks=queryset_csv_chunks(EXPORT_COLUMNS, rows, plain_columns=PLAIN_EXPORT_COLUMNS))
 
 
 class CsvImportView(PermissionRequiredMixin, View):
