@@ -1,6 +1,7 @@
 from django.urls import path
 
 from distribution import views
+from distribution.shipstation.views import ShipNotifyWebhookView, ShipStationView
 
 app_name = "distribution"
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("lots/<path:lot>/export/", views.LotTraceExportView.as_view(), name="lot_trace_export"),
     path("lots/<path:lot>/", views.LotTraceView.as_view(), name="lot_trace"),
     path("documents/<int:pk>/", views.SourceDocumentView.as_view(), name="source_document"),
+    path("shipstation/", ShipStationView.as_view(), name="shipstation"),
+    path("shipstation/notify/<str:token>/", ShipNotifyWebhookView.as_view(), name="shipstation_notify"),
     path("<int:pk>/", views.EntryDetailView.as_view(), name="entry_detail"),
     path("<int:pk>/edit/", views.EntryEditView.as_view(), name="entry_edit"),
     path("<int:pk>/void/", views.EntryVoidView.as_view(), name="entry_void"),
