@@ -6,6 +6,7 @@ from django import forms
 
 from customers.models import Customer
 from distribution.importers.csv import MAX_CSV_BYTES
+from distribution.importers.pdf import MAX_PDF_BYTES, MAX_PDF_PAGES
 from distribution.models import DistributionLogEntry
 from silqeqms.forms import ReasonField
 from silqeqms.models import User
@@ -80,3 +81,54 @@ class ImportConfirmForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
     reason = ReasonField(label="Reason for this import",
                          help_text="For example: “March shipments from the ERP export”. Recorded in the audit trail.")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Django's documented recipe: a file field that cleans every file of a multiple upload."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        cleaned = []
+        for item in files:
+            try:
+                cleaned.append(super().clean(item, initial))
+            except forms.ValidationError as error:  # name the file: "scan.pdf: The submitted file is empty."
+                name = getattr(item, "name", "")
+                raise forms.ValidationError(f"{name}: {' '.join(error.messages)}" if name else error.messages) from None
+        return cleaned
+
+
+class PdfUploadForm(forms.Form):
+    """One or more sales-order PDFs; sizes are checked before anything is parsed."""
+
+    MAX_FILES = 10
+    files = MultipleFileField(
+        label="Sales-order PDFs", widget=MultipleFileInput(attrs={"accept": ".pdf,application/pdf"}),
+        help_text=f"Up to 10 files, each at most {MAX_PDF_BYTES // 1024 // 1024} MB and {MAX_PDF_PAGES} pages.",
+    )
+
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        if not uploads:
+            raise forms.ValidationError("Choose at least one PDF.")
+        if len(uploads) > self.MAX_FILES:
+            raise forms.ValidationError(f"{len(uploads)} files chosen; import at most {self.MAX_FILES} at a time.")
+        too_big = [u.name for u in uploads if u.size > MAX_PDF_BYTES]
+        if too_big:
+            raise forms.ValidationError(
+                f"Over the {MAX_PDF_BYTES // 1024 // 1024} MB limit: {', '.join(too_big)}. Nothing was read.")
+        return uploads
+
+
+class PdfImportConfirmForm(forms.Form):
+    tokens = forms.CharField(widget=forms.HiddenInput)
+    reason = ReasonField(label="Reason for this import",
+                         help_text="For example: “sales orders received by e-mail on 3 March”. Recorded in the audit trail.")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import CharField, F, Q
 from django.db.models.functions import Lower
@@ -459,3 +461,25 @@ def customer_merge(*, actor: User, survivor: Customer, duplicate: Customer, reas
     refresh_summaries(touched)
     duplicate.delete()
     return {**moved, "entries": len(entry_ids)}
+
+
+@transaction.atomic
+def source_document_store(*, actor: User | None, name: str, data: bytes, content_type: str = "application/pdf"
+                          ) -> SourceDocument:
+    """Keep an imported original under MEDIA_ROOT with its SHA-256 (21 CFR 820.160(b): a record may
+    refer to the location of its source). Files are content-addressed: if the transaction rolls back,
+    the file left behind is the same bytes a later import of that PDF would write to the same name."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing = SourceDocument.objects.filter(sha256=digest).first()
+    if existing:
+        raise ValidationError(f"{name} was already imported on {existing.uploaded_at:%Y-%m-%d} "
+                              f"(as {existing.original_name}); nothing was imported again.", code="already_imported")
+    document = SourceDocument(original_name=name[:255], sha256=digest, size=len(data), content_type=content_type,
+                              uploaded_by=actor)
+    path = f"source-documents/{digest[:2]}/{digest}.pdf"
+    storage = document.file.storage
+    if not storage.exists(path):
+        path = storage.save(path, ContentFile(data))
+    document.file.name = path
+    document.save()
+    return document

@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.EntryCreateView.as_view(), name="entry_create"),
     path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("import-csv/", views.CsvImportView.as_view(), name="import_csv"),
+    path("import-pdf/", views.PdfImportView.as_view(), name="import_pdf"),
     path("export/", views.ExportView.as_view(), name="export"),
     path("lots/", views.LotSearchView.as_view(), name="lot_search"),
     path("lots/<path:lot>/export/", views.LotTraceExportView.as_view(), name="lot_trace_export"),

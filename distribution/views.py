@@ -6,6 +6,7 @@ import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,10 +26,13 @@ from distribution.forms import (
     EntryEditForm,
     EntryForm,
     ImportConfirmForm,
+    PdfImportConfirmForm,
+    PdfUploadForm,
     VoidForm,
 )
 from distribution.importers.csv import COLUMNS, CsvImportError, parse_distribution_csv
-from distribution.imports import csv_rows_to_lines
+from distribution.importers.pdf import PdfImportError, parse_sales_order_pdf_safely
+from distribution.imports import PdfFilePlan, csv_rows_to_lines, pdf_result_to_lines
 from distribution.models import DistributionLogEntry, Source, SourceDocument, Status
 from distribution.tables import DistributionLogEntryTable, LotTraceTable, ReviewQueueTable
 from silqeqms.audit import history_for, record_event
@@ -287,6 +291,88 @@ class CsvImportView(PermissionRequiredMixin, View):
                          f" ({result.duplicates} duplicates skipped, {result.needs_review} waiting for review, "
                          f"{result.customers_created} new customers).")
         return redirect(reverse("distribution:entry_list") + "?" + urlencode({"source": Source.CSV}))
+
+
+class PdfImportView(PermissionRequiredMixin, View):
+    """Sales-order PDFs: upload → what was read per file, and where the reader was unsure → confirm with a
+    reason → every file's lines in one transaction, each entry linked to its stored original."""
+
+    permission_required = "distribution.import"
+    template_name = "distribution/import_pdf.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": PdfUploadForm()})
+
+    def post(self, request):
+        if "tokens" in request.POST:
+            return self.confirm(request)
+        form = PdfUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        plans = [self.read(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
+        return self.render_preview(request, plans)
+
+    def read(self, name: str, data: bytes) -> PdfFilePlan:
+        digest = hashlib.sha256(data).hexdigest()
+        plan = PdfFilePlan(file_name=name, sha256=digest, result=None)
+        previous = SourceDocument.objects.filter(sha256=digest).first()
+        if previous:
+            plan.already_imported = f"{previous.uploaded_at:%Y-%m-%d} as {previous.original_name}"
+            return plan
+        try:
+            plan.result = parse_sales_order_pdf_safely(data, name)
+        except PdfImportError as error:
+            plan.error = str(error)
+            return plan
+        plan.lines, plan.warnings = pdf_result_to_lines(plan.result)
+        if not plan.lines:
+            plan.error = f"{name}: no order line could be imported (see the warnings)."
+        plan.data = data
+        return plan
+
+    def render_preview(self, request, plans: list[PdfFilePlan], confirm_form=None):
+        importable = [p for p in plans if p.lines and not p.error and not p.already_imported]
+        lines = [line for p in importable for line in p.lines]
+        import_plan = services.plan_import(lines) if lines else None
+        context = {"form": PdfUploadForm(), "plans": plans, "import_plan": import_plan,
+                   "plan_errors": import_plan.errors if import_plan else []}
+        if import_plan and not import_plan.errors and import_plan.to_create:
+            tokens = [staging.stage(request, name=p.file_name, data=p.data, kind="pdf") for p in importable]
+            context["confirm_form"] = confirm_form or PdfImportConfirmForm(initial={"tokens": ",".join(tokens)})
+            context["to_create"] = len(import_plan.to_create)
+        return render(request, self.template_name, context)
+
+    def confirm(self, request):
+        form = PdfImportConfirmForm(request.POST)
+        tokens = [t for t in request.POST.get("tokens", "").split(",") if t]
+        staged = [staging.load(request, token, kind="pdf") for token in tokens]
+        if not tokens or any(s is None for s in staged):
+            messages.error(request, "That upload has expired or was already imported. Upload the PDFs again.")
+            return redirect("distribution:import_pdf")
+        if not form.is_valid():
+            plans = [self.read(name, data) for name, data in staged]
+            return self.render_preview(request, plans, confirm_form=form)
+        created = 0
+        try:
+            with transaction.atomic():
+                for name, data in staged:
+                    result = parse_sales_order_pdf_safely(data, name)
+                    lines, _ = pdf_result_to_lines(result)
+                    document = services.source_document_store(actor=request.user, name=name, data=data)
+                    outcome = services.entries_import(
+                        actor=request.user, rows=lines, source=Source.PDF, reason=form.cleaned_data["reason"],
+                        file_name=name, sha256=document.sha256, source_document=document,
+                        batch_data={"pages": result.page_count, "orders": [o.order_number for o in result.orders]},
+                    )
+                    created += outcome.created
+        except (ValidationError, PdfImportError) as error:
+            messages.error(request, "Nothing was imported: " + "; ".join(getattr(error, "messages", [str(error)])))
+            return redirect("distribution:import_pdf")
+        for token in tokens:
+            staging.discard(request, token)
+        names = ", ".join(name for name, _ in staged)
+        messages.success(request, f"Imported {created} entries from {names}. Each links to its original PDF.")
+        return redirect(reverse("distribution:entry_list") + "?" + urlencode({"source": Source.PDF}))
 
 
 class LotSearchView(PermissionRequiredMixin, View):

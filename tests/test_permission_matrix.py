@@ -61,6 +61,7 @@ ROUTES: list[Route] = [
     Route("distribution:entry_create", "distribution.create"),
     Route("distribution:review_queue", "distribution.view"),
     Route("distribution:import_csv", "distribution.import"),
+    Route("distribution:import_pdf", "distribution.import"),
     Route("distribution:export", "distribution.export"),
     Route("distribution:lot_search", "distribution.view", ok_status=302),
     Route("distribution:lot_trace", "distribution.view", lambda: {"lot": "LOT2601"}),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -53,8 +54,18 @@ def sample_order(**overrides: Any) -> Order:
         "rep": "Jane Smith",
         "extra_header": [],
         "lines": [
-            {"sku": "211810SPT", "description": "Silver foam dressing 10x10 cm", "lot": "L2026-0142", "quantity": 12},
-            {"sku": "211820SPT", "description": "Silver foam dressing 20x20 cm", "lot": "L2026-0155", "quantity": 4},
+            {
+                "sku": "211810SPT",
+                "description": "Silver foam dressing 10x10 cm",
+                "lot": "L2026-0142",
+                "quantity": 12,
+            },
+            {
+                "sku": "211820SPT",
+                "description": "Silver foam dressing 20x20 cm",
+                "lot": "L2026-0155",
+                "quantity": 4,
+            },
             {"sku": "300100", "description": "Wound gel 50 g", "lot": "B77-301", "quantity": 30},
         ],
     }
@@ -75,11 +86,11 @@ def address_lines(order: Order) -> list[str]:
 
 
 def header_fields(order: Order, labels: Mapping[str, str], date_format: str) -> list[tuple[str, str]]:
-    """The labelled header fields, in print order; a None value leaves the field off the page."""
+    """The labelled header fields in print order; extra fields ("Date", "PO #") come before the ship date."""
     fields: list[tuple[str, str]] = [(labels["order_number"], order["order_number"])]
+    fields.extend(order.get("extra_header", []))
     if order.get("ship_date") is not None:
         fields.append((labels["ship_date"], order["ship_date"].strftime(date_format)))
-    fields.extend(order.get("extra_header", []))
     if order.get("rep"):
         fields.append((labels["rep"], order["rep"]))
     return fields
@@ -118,37 +129,54 @@ def _rl_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _rl_block(label: str, lines: Iterable[str]) -> list[Paragraph]:
+    return [Paragraph(f"<b>{_rl_escape(label)}:</b>", _RL_BODY)] + [
+        Paragraph(_rl_escape(text), _RL_BODY) for text in lines
+    ]
+
+
 def _rl_header(order: Order, labels: Mapping[str, str], date_format: str) -> list[Any]:
-    # Two columns on purpose: "Ship To:" sits on the same baseline as "Order #: ..." so the parser
-    # has to keep the columns apart.
-    left = [Paragraph(f"<b>{_rl_escape(labels['ship_to'])}:</b>", _RL_BODY)]
-    left += [Paragraph(_rl_escape(text), _RL_BODY) for text in address_lines(order)]
-    right = [
+    # Side by side on purpose: "Ship To:" sits on the same baseline as "Order #: ..." (and as
+    # "Bill To:" when there is one), so the parser has to keep the columns apart.
+    ship_to = _rl_block(labels["ship_to"], address_lines(order))
+    fields = [
         Paragraph(f"<b>{_rl_escape(label)}:</b> {_rl_escape(value)}", _RL_BODY)
         for label, value in header_fields(order, labels, date_format)
     ]
-    block = Table([[left, right]], colWidths=[3.4 * inch, 3.4 * inch])
+    if order.get("bill_to"):
+        cells = [_rl_block("Bill To", order["bill_to"]), ship_to, fields]
+        block = Table([cells], colWidths=[2.3 * inch, 2.3 * inch, 2.7 * inch])
+    else:
+        block = Table([[ship_to, fields]], colWidths=[3.4 * inch, 3.4 * inch])
     block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return [Paragraph(_rl_escape(labels["title"]), _RL_TITLE), Spacer(1, 8), block, Spacer(1, 14)]
 
 
 def _rl_table(
-    lines: Sequence[dict[str, Any]], columns: Sequence[str], labels: Mapping[str, str], *, ruled: bool, with_header: bool
+    lines: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    labels: Mapping[str, str],
+    *,
+    ruled: bool,
+    with_header: bool,
+    valign: str,
 ) -> Table:
     rows: list[list[Any]] = []
     if with_header:
-        rows.append([labels[column] for column in columns])
+        rows.append([labels.get(column, column.upper()) for column in columns])
     for line in lines:
         rows.append(
             [
-                Paragraph(_rl_escape(_cell_text(line, c)), _RL_BODY) if c == "description" else _cell_text(line, c)
+                Paragraph(_rl_escape(_cell_text(line, c)), _RL_BODY)
+                if c == "description"
+                else _cell_text(line, c)
                 for c in columns
             ]
         )
-    table = Table(rows, colWidths=[_RL_WIDTHS[c] for c in columns], hAlign="LEFT")
+    table = Table(rows, colWidths=[_RL_WIDTHS.get(c, 0.5 * inch) for c in columns], hAlign="LEFT")
     style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 9),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, -1), valign),
     ]
     if with_header:
         style.append(("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9))
@@ -175,6 +203,7 @@ def _rl_story(
     lines_per_page: int | None,
     repeat_table_header: bool,
     repeat_order_header: bool,
+    valign: str,
 ) -> list[Any]:
     story: list[Any] = []
     chunks = _chunks(order["lines"], lines_per_page)
@@ -182,8 +211,9 @@ def _rl_story(
         if index == 0 or repeat_order_header:
             story += _rl_header(order, labels, date_format)
         if order.get("table", True):
+            with_header = index == 0 or repeat_table_header
             story.append(
-                _rl_table(chunk, columns, labels, ruled=ruled, with_header=index == 0 or repeat_table_header)
+                _rl_table(chunk, columns, labels, ruled=ruled, with_header=with_header, valign=valign)
             )
         if index < len(chunks) - 1:
             story.append(PageBreak())
@@ -209,8 +239,18 @@ def make_orders_pdf_reportlab(
     repeat_table_header: bool = True,
     repeat_order_header: bool = False,
     encrypt: str | None = None,
+    valign: str = "TOP",
+    cover_page: str | None = None,
 ) -> bytes:
-    """Several orders in one file, each starting on a new page (reportlab platypus)."""
+    """Several orders in one file, each starting on a new page (reportlab platypus).
+
+    Options: `ruled` (grid or just a rule under the header), `column_order` (any order; names
+    other than sku/description/lot/quantity print `line[name]`), `labels` (override any label),
+    `date_format`, `lines_per_page` with `repeat_table_header` / `repeat_order_header` for orders
+    that run over pages, `encrypt` (a user password), `valign` (TOP, MIDDLE or BOTTOM cells).
+    `cover_page` prints a page of plain text before the first order.
+    An order may carry `bill_to` (lines printed beside the ship-to block) and `table=False`.
+    """
     merged = _labels(labels)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -224,6 +264,8 @@ def make_orders_pdf_reportlab(
         title="Sales order",
     )
     story: list[Any] = []
+    if cover_page:
+        story += [Paragraph(_rl_escape(cover_page), _RL_BODY), PageBreak()]
     for index, order in enumerate(orders):
         if index:
             story.append(PageBreak())
@@ -236,6 +278,7 @@ def make_orders_pdf_reportlab(
             lines_per_page=lines_per_page,
             repeat_table_header=repeat_table_header,
             repeat_order_header=repeat_order_header,
+            valign=valign,
         )
     doc.build(story, onFirstPage=_rl_page_footer, onLaterPages=_rl_page_footer)
     return buffer.getvalue()
@@ -271,11 +314,16 @@ def _fpdf_header(pdf: FPDF, order: Order, labels: Mapping[str, str], date_format
         pdf.cell(0, 5.5, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("helvetica", "B", 10)
-    pdf.cell(38, 5.5, f"{labels['ship_to']}:")
+    inline = order.get("ship_to_style") == "inline"
+    # "tabbed": the block sits at the value tab stop; "inline": "Ship To: <facility>" as running
+    # text, the rest of the address flush left under the label.
+    pdf.cell(0 if inline else 38, 5.5, f"{labels['ship_to']}:" + (" " if inline else ""))
     pdf.set_font("helvetica", "", 10)
     for index, text in enumerate(address_lines(order)):
-        if index:
+        if index and not inline:
             pdf.set_x(pdf.l_margin + 38)
+        if index == 0 and inline:
+            pdf.set_x(pdf.l_margin + pdf.get_string_width(f"{labels['ship_to']}: ") + 2 * pdf.c_margin)
         pdf.cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(7)
 
@@ -289,13 +337,16 @@ def _fpdf_table(
     ruled: bool,
     with_header: bool,
     total: int | None,
+    valign: str,
 ) -> None:
     pdf.set_font("helvetica", "", 9)
+    widths = [_FPDF_WIDTHS.get(c, 12) for c in columns]
     with pdf.table(
-        col_widths=[_FPDF_WIDTHS[c] for c in columns],
-        width=sum(_FPDF_WIDTHS[c] for c in columns),
+        col_widths=widths,
+        width=sum(widths),
         align="LEFT",
-        text_align=[_FPDF_ALIGN[c] for c in columns],
+        v_align=valign,
+        text_align=[_FPDF_ALIGN.get(c, "LEFT") for c in columns],
         borders_layout="ALL" if ruled else "NONE",
         first_row_as_headings=with_header,
         line_height=4.5,
@@ -303,7 +354,7 @@ def _fpdf_table(
         if with_header:
             row = table.row()
             for column in columns:
-                row.cell(labels[column])
+                row.cell(labels.get(column, column.upper()))
         for line in lines:
             row = table.row()
             for column in columns:
@@ -326,8 +377,12 @@ def make_orders_pdf_fpdf(
     repeat_table_header: bool = True,
     repeat_order_header: bool = False,
     encrypt: str | None = None,
+    valign: str = "MIDDLE",
 ) -> bytes:
-    """Several orders in one file, each starting on a new page (fpdf2)."""
+    """Several orders in one file, each starting on a new page (fpdf2; same options as reportlab's).
+
+    fpdf2 centres table cells vertically by default, so `valign` defaults to MIDDLE here.
+    """
     merged = _labels(labels)
     pdf = _FooteredFPDF(format="letter")
     pdf.set_auto_page_break(True, margin=18)
@@ -350,6 +405,7 @@ def make_orders_pdf_fpdf(
                 ruled=ruled,
                 with_header=index == 0 or repeat_table_header,
                 total=_total_units(order["lines"]) if last else None,
+                valign=valign,
             )
     return bytes(pdf.output())
 
@@ -396,3 +452,78 @@ def make_image_only_pdf() -> bytes:
     pdf_canvas.showPage()
     pdf_canvas.save()
     return buffer.getvalue()
+
+
+def make_packing_slip_canvas(order: Order) -> bytes:
+    """A hand-laid reportlab canvas page, unlike both table writers above.
+
+    Labels stacked above their values ("SO #" over "A77812"), a Bill To block beside the Ship To
+    block, centred column headings over left-aligned values, extra Line and UOM columns,
+    right-aligned quantities with thousands separators, and a Notes line under the table.
+    """
+    buffer = io.BytesIO()
+    pdf_canvas = canvas.Canvas(buffer, pagesize=letter)
+    top = letter[1]
+    pdf_canvas.setFont("Helvetica-Bold", 18)
+    pdf_canvas.drawString(40, top - 50, "ACME MEDICAL — PACKING SLIP")
+    stacked = [(40, "SO #", order["order_number"]), (160, "Date", order["ship_date"].strftime("%b. %-d, %Y"))]
+    stacked.append((280, "Rep", order["rep"]))
+    for x, label, value in stacked:
+        pdf_canvas.setFont("Helvetica-Bold", 8)
+        pdf_canvas.drawString(x, top - 80, label)
+        pdf_canvas.setFont("Helvetica", 10)
+        pdf_canvas.drawString(x, top - 92, value)
+    pdf_canvas.setFont("Helvetica-Bold", 9)
+    pdf_canvas.drawString(40, top - 120, "Bill To:")
+    pdf_canvas.drawString(300, top - 120, "Ship To:")
+    pdf_canvas.setFont("Helvetica", 9)
+    for index, text in enumerate(
+        order.get("bill_to") or ["Accounts Payable", "PO Box 1", "Boston, MA 02110"]
+    ):
+        pdf_canvas.drawString(40, top - 132 - 11 * index, text)
+    for index, text in enumerate(address_lines(order)):
+        pdf_canvas.drawString(300, top - 132 - 11 * index, text)
+    headings = [("Line", 40, 70), ("Item #", 70, 150), ("Item Description", 150, 350), ("Batch", 350, 440)]
+    headings += [("UOM", 440, 480), ("Qty Shipped", 480, 560)]
+    y = top - 220
+    pdf_canvas.setFont("Helvetica-Bold", 9)
+    for label, x0, x1 in headings:
+        pdf_canvas.drawCentredString((x0 + x1) / 2, y, label)
+    pdf_canvas.line(40, y - 4, 560, y - 4)
+    pdf_canvas.setFont("Helvetica", 9)
+    for number, line in enumerate(order["lines"], start=1):
+        y -= 14
+        pdf_canvas.drawRightString(60, y, str(number))
+        pdf_canvas.drawString(72, y, line["sku"])
+        pdf_canvas.drawString(152, y, line["description"])
+        pdf_canvas.drawString(352, y, line["lot"])
+        pdf_canvas.drawString(445, y, "EA")
+        pdf_canvas.drawRightString(555, y, f"{line['quantity']:,}")
+    pdf_canvas.drawString(40, y - 20, "Notes: deliver to loading dock 3, ring the bell")
+    pdf_canvas.drawCentredString(300, 30, "Page 1 of 1")
+    pdf_canvas.showPage()
+    pdf_canvas.save()
+    return buffer.getvalue()
+
+
+def make_decompression_bomb_pdf(megabytes: int) -> bytes:
+    """A small, valid PDF whose one content stream inflates to `megabytes` MB of spaces."""
+    compressor = zlib.compressobj(1)
+    chunk = b" " * (1 << 20)
+    stream = b"".join([*(compressor.compress(chunk) for _ in range(megabytes)), compressor.flush()])
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
