@@ -358,8 +358,9 @@ def test_export_columns_id_status_and_source_are_accepted_and_ignored():
 
 def test_rows_an_export_marks_voided_are_left_out_and_listed():
     header = HEADER + ",id,status,source"
-    data = make_csv(row()[:-2] + ",42,voided,csv\r\n", row(order_number="SO-2")[:-2] + ",43,active,csv\r\n",
-                    header=header)
+    data = make_csv(
+        row()[:-2] + ",42,voided,csv\r\n", row(order_number="SO-2")[:-2] + ",43,active,csv\r\n", header=header
+    )
 
     result = parse_distribution_csv(data)
 

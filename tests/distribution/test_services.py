@@ -26,7 +26,9 @@ def actor():
 
 def test_create_links_the_customer_by_canonical_key_and_is_audited(actor):
     entry = services.entry_create(actor=actor, data=entry_data(facility_name="Hospital  A"))
-    second = services.entry_create(actor=actor, data=entry_data(facility_name="HOSPITAL-A", order_number="SO-2"))
+    second = services.entry_create(
+        actor=actor, data=entry_data(facility_name="HOSPITAL-A", order_number="SO-2")
+    )
     assert entry.customer.company_key == "HOSPITALA"
     assert second.customer == entry.customer
     assert Customer.objects.count() == 1
@@ -54,8 +56,13 @@ def test_create_refuses_a_zero_quantity_and_writes_nothing(actor):
 def test_update_records_old_and_new_values_with_the_reason(actor):
     entry = services.entry_create(actor=actor, data=entry_data())
     editor = UserFactory(username="quinn")
-    updated = services.entry_update(actor=editor, entry=entry, data={"quantity": 7, "lot_number": "LOT2602"},
-                                    reason="packing slip shows 7", version=entry.version)
+    updated = services.entry_update(
+        actor=editor,
+        entry=entry,
+        data={"quantity": 7, "lot_number": "LOT2602"},
+        reason="packing slip shows 7",
+        version=entry.version,
+    )
     assert (updated.quantity, updated.lot_number, updated.version) == (7, "LOT2602", 2)
     event = history_for(entry).filter(action="distribution_entry.updated").get()
     assert event.actor == editor
@@ -99,7 +106,9 @@ def test_void_keeps_the_row_marks_it_and_it_leaves_every_total(actor):
     assert event.changes == {"status": ["active", "voided"]}
     assert verify_summaries() == []
     with pytest.raises(ValidationError):
-        services.entry_update(actor=actor, entry=entry, data={"quantity": 1}, reason="x", version=entry.version)
+        services.entry_update(
+            actor=actor, entry=entry, data={"quantity": 1}, reason="x", version=entry.version
+        )
 
 
 def test_void_needs_a_reason(actor):
@@ -123,16 +132,27 @@ def test_confirm_supplies_the_lot_and_activates_the_entry(actor):
 def test_editing_the_facility_name_relinks_the_entry_but_keeps_the_old_customer(actor):
     entry = services.entry_create(actor=actor, data=entry_data(facility_name="Hospital A"))
     old_customer = entry.customer
-    updated = services.entry_update(actor=actor, entry=entry, data={"facility_name": "Clinic B"},
-                                    reason="wrong consignee typed", version=1)
+    updated = services.entry_update(
+        actor=actor,
+        entry=entry,
+        data={"facility_name": "Clinic B"},
+        reason="wrong consignee typed",
+        version=1,
+    )
     assert updated.customer.company_key == "CLINICB"
     assert Customer.objects.filter(pk=old_customer.pk).exists()
 
 
 def _line(n: int, **overrides) -> services.ImportLine:
-    values = {"line": n + 1, "ship_date": datetime.date(2026, 2, 1) + datetime.timedelta(days=n % 20),
-              "order_number": f"SO-{n // 2}", "facility_name": f"Hospital {n % 7}", "sku": "211810SPT",
-              "quantity": 1 + n % 5, "lot_number": f"LOT{n % 11}"}
+    values = {
+        "line": n + 1,
+        "ship_date": datetime.date(2026, 2, 1) + datetime.timedelta(days=n % 20),
+        "order_number": f"SO-{n // 2}",
+        "facility_name": f"Hospital {n % 7}",
+        "sku": "211810SPT",
+        "quantity": 1 + n % 5,
+        "lot_number": f"LOT{n % 11}",
+    }
     values.update(overrides)
     return services.ImportLine(**values)
 
@@ -142,8 +162,14 @@ def test_import_writes_every_row_with_one_batch_event_sharing_the_batch_id(actor
 
     rows = [_line(n) for n in range(30)]
     with audit_batch() as batch:
-        result = services.entries_import(actor=actor, rows=rows, source="csv", reason="February ERP export",
-                                         file_name="feb.csv", sha256="a" * 64)
+        result = services.entries_import(
+            actor=actor,
+            rows=rows,
+            source="csv",
+            reason="February ERP export",
+            file_name="feb.csv",
+            sha256="a" * 64,
+        )
     assert result.created == 30
     assert result.customers_created == 7
     batch_event = AuditEvent.objects.get(action="distribution.imported")
@@ -161,9 +187,12 @@ def test_import_writes_every_row_with_one_batch_event_sharing_the_batch_id(actor
 
 def test_importing_the_same_rows_twice_creates_nothing_the_second_time(actor):
     rows = [_line(n) for n in range(12)]
-    services.entries_import(actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64)
-    again = services.entries_import(actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv",
-                                    sha256="1" * 64)
+    services.entries_import(
+        actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64
+    )
+    again = services.entries_import(
+        actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64
+    )
     assert again.created == 0
     assert again.duplicates == 12
     assert DistributionLogEntry.objects.count() == 12
@@ -171,19 +200,24 @@ def test_importing_the_same_rows_twice_creates_nothing_the_second_time(actor):
 
 def test_a_voided_entry_is_not_a_duplicate(actor):
     rows = [_line(0)]
-    result = services.entries_import(actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv",
-                                     sha256="1" * 64)
-    services.entry_void(actor=actor, entry=DistributionLogEntry.objects.get(pk=result.entry_ids[0]), reason="x")
-    again = services.entries_import(actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv",
-                                    sha256="1" * 64)
+    result = services.entries_import(
+        actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64
+    )
+    services.entry_void(
+        actor=actor, entry=DistributionLogEntry.objects.get(pk=result.entry_ids[0]), reason="x"
+    )
+    again = services.entries_import(
+        actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64
+    )
     assert again.created == 1
 
 
 def test_an_error_on_the_last_of_1000_rows_writes_nothing(actor):
     rows = [_line(n) for n in range(999)] + [_line(999, rep="nobody@example.com")]
     with pytest.raises(ValidationError, match="Line 1000: rep"):
-        services.entries_import(actor=actor, rows=rows, source="csv", reason="r", file_name="big.csv",
-                                sha256="2" * 64)
+        services.entries_import(
+            actor=actor, rows=rows, source="csv", reason="r", file_name="big.csv", sha256="2" * 64
+        )
     assert DistributionLogEntry.objects.count() == 0
     assert Customer.objects.count() == 0
     assert not AuditEvent.objects.filter(action__startswith="distribution").exists()
@@ -192,16 +226,19 @@ def test_an_error_on_the_last_of_1000_rows_writes_nothing(actor):
 def test_import_resolves_reps_by_username_or_email_case_insensitively(actor):
     rep = UserFactory(username="riley", email="Riley@Example.com")
     rows = [_line(0, rep="RILEY"), _line(1, rep="riley@example.com")]
-    result = services.entries_import(actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv",
-                                     sha256="3" * 64)
-    assert set(DistributionLogEntry.objects.filter(pk__in=result.entry_ids).values_list("rep", flat=True)) == {
-        rep.pk}
+    result = services.entries_import(
+        actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="3" * 64
+    )
+    assert set(
+        DistributionLogEntry.objects.filter(pk__in=result.entry_ids).values_list("rep", flat=True)
+    ) == {rep.pk}
 
 
 def test_import_needs_a_reason(actor):
     with pytest.raises(ValidationError):
-        services.entries_import(actor=actor, rows=[_line(0)], source="csv", reason="", file_name="a.csv",
-                                sha256="4" * 64)
+        services.entries_import(
+            actor=actor, rows=[_line(0)], source="csv", reason="", file_name="a.csv", sha256="4" * 64
+        )
 
 
 def test_link_customers_links_unlinked_entries_and_is_idempotent(actor):
@@ -218,12 +255,16 @@ def test_link_customers_links_unlinked_entries_and_is_idempotent(actor):
 
 def test_merge_moves_entries_and_keeps_the_duplicate_spelling_as_an_alias(actor):
     a = services.entry_create(actor=actor, data=entry_data(facility_name="St. Mary Hospital"))
-    b = services.entry_create(actor=actor, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-9"))
+    b = services.entry_create(
+        actor=actor, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-9")
+    )
     survivor, duplicate = a.customer, b.customer
     services.customer_merge(actor=actor, survivor=survivor, duplicate=duplicate, reason="same hospital")
     assert DistributionLogEntry.objects.filter(customer=survivor).count() == 2
     assert not Customer.objects.filter(pk=duplicate.pk).exists()
-    c = services.entry_create(actor=actor, data=entry_data(facility_name="SAINT MARY HOSPITAL", order_number="SO-10"))
+    c = services.entry_create(
+        actor=actor, data=entry_data(facility_name="SAINT MARY HOSPITAL", order_number="SO-10")
+    )
     assert c.customer == survivor
     assert AuditEvent.objects.filter(action="customer.merged", reason="same hospital").exists()
     assert verify_summaries() == []

@@ -32,7 +32,9 @@ def _csv_bytes(body: str, header: str = HEADER) -> bytes:
 def _upload(client, data: bytes, name: str = "shipments.csv"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post(reverse("distribution:import_csv"), {"file": SimpleUploadedFile(name, data, "text/csv")})
+    return client.post(
+        reverse("distribution:import_csv"), {"file": SimpleUploadedFile(name, data, "text/csv")}
+    )
 
 
 def _rows(response) -> list[dict]:
@@ -40,7 +42,9 @@ def _rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_the_list_costs_the_same_number_of_queries_for_10_or_120_rows(admin_client, django_assert_max_num_queries):
+def test_the_list_costs_the_same_number_of_queries_for_10_or_120_rows(
+    admin_client, django_assert_max_num_queries
+):
     DistributionLogEntryFactory.create_batch(10)
     with django_assert_max_num_queries(12) as small:
         admin_client.get(reverse("distribution:entry_list"))
@@ -121,17 +125,23 @@ def test_void_has_a_confirm_step_and_needs_a_reason(admin_client, admin_user):
 def test_the_review_queue_confirms_an_entry_once_its_lot_is_filled_in(admin_client, admin_user):
     entry = services.entry_create(actor=admin_user, data=entry_data(lot_number=""))
     assert entry.order_number in admin_client.get(reverse("distribution:review_queue")).content.decode()
-    admin_client.post(reverse("distribution:entry_confirm", args=[entry.pk]), {"lot_number": "", "version": 1})
+    admin_client.post(
+        reverse("distribution:entry_confirm", args=[entry.pk]), {"lot_number": "", "version": 1}
+    )
     entry.refresh_from_db()
     assert entry.status == Status.NEEDS_REVIEW
-    admin_client.post(reverse("distribution:entry_confirm", args=[entry.pk]), {"lot_number": "LOT77", "version": 1})
+    admin_client.post(
+        reverse("distribution:entry_confirm", args=[entry.pk]), {"lot_number": "LOT77", "version": 1}
+    )
     entry.refresh_from_db()
     assert (entry.status, entry.lot_number) == (Status.ACTIVE, "LOT77")
 
 
 def test_csv_import_previews_every_row_then_imports_on_confirm_with_a_reason(ops_client):
-    data = _csv_bytes('2026-03-01,SO-1,"Hospital A, Main Campus",1 Main St,Austin,TX,78701,211810SPT,LOT1,5,\n'
-                      "3/2/2026,SO-2,Clinic B,2 Oak Ave,Dallas,TX,75201,311400KIT,,2,\n")
+    data = _csv_bytes(
+        '2026-03-01,SO-1,"Hospital A, Main Campus",1 Main St,Austin,TX,78701,211810SPT,LOT1,5,\n'
+        "3/2/2026,SO-2,Clinic B,2 Oak Ave,Dallas,TX,75201,311400KIT,,2,\n"
+    )
     preview = _upload(ops_client, data)
     html = preview.content.decode()
     assert "Hospital A, Main Campus" in html and "new · lot pending" in html
@@ -139,7 +149,9 @@ def test_csv_import_previews_every_row_then_imports_on_confirm_with_a_reason(ops
     token = preview.context["confirm_form"].initial["token"]
     response = ops_client.post(reverse("distribution:import_csv"), {"token": token, "reason": ""})
     assert "Give a reason" in response.content.decode()
-    response = ops_client.post(reverse("distribution:import_csv"), {"token": token, "reason": "March ERP export"})
+    response = ops_client.post(
+        reverse("distribution:import_csv"), {"token": token, "reason": "March ERP export"}
+    )
     assert response.status_code == 302
     assert DistributionLogEntry.objects.count() == 2
     assert DistributionLogEntry.objects.get(order_number="SO-2").status == Status.NEEDS_REVIEW
@@ -150,8 +162,10 @@ def test_csv_import_previews_every_row_then_imports_on_confirm_with_a_reason(ops
 
 
 def test_csv_preview_names_the_line_column_and_value_of_every_error_and_offers_no_import(ops_client):
-    data = _csv_bytes("2026-03-01,SO-1,Hospital A,,,,,211810SPT,LOT1,0,\n"
-                      "2026-13-45,SO-2,Clinic B,,,,,311400KIT,LOT2,2,ghost\n")
+    data = _csv_bytes(
+        "2026-03-01,SO-1,Hospital A,,,,,211810SPT,LOT1,0,\n"
+        "2026-13-45,SO-2,Clinic B,,,,,311400KIT,LOT2,2,ghost\n"
+    )
     response = _upload(ops_client, data)
     html = response.content.decode()
     assert "Line 2" in html and "quantity" in html
@@ -161,7 +175,9 @@ def test_csv_preview_names_the_line_column_and_value_of_every_error_and_offers_n
 
 
 def test_csv_with_an_unknown_column_is_refused_naming_it(ops_client):
-    response = _upload(ops_client, b"ship_date,order_number,facility_name,sku,quantity,colour\n2026-01-01,1,A,B,1,red\n")
+    response = _upload(
+        ops_client, b"ship_date,order_number,facility_name,sku,quantity,colour\n2026-01-01,1,A,B,1,red\n"
+    )
     assert "colour" in response.content.decode()
 
 
@@ -174,9 +190,12 @@ def test_an_oversized_upload_is_refused_before_parsing(ops_client, monkeypatch):
 
 
 def test_export_round_trips_through_import_and_defuses_formulas(admin_client, admin_user):
-    services.entry_create(actor=admin_user, data=entry_data(facility_name="=HYPERLINK(\"http://x\")",
-                                                             notes="+1 call"))
-    services.entry_create(actor=admin_user, data=entry_data(order_number="SO-2", facility_name="Hôpital Sainte-Anne"))
+    services.entry_create(
+        actor=admin_user, data=entry_data(facility_name='=HYPERLINK("http://x")', notes="+1 call")
+    )
+    services.entry_create(
+        actor=admin_user, data=entry_data(order_number="SO-2", facility_name="Hôpital Sainte-Anne")
+    )
     voided = services.entry_create(actor=admin_user, data=entry_data(order_number="SO-3"))
     services.entry_void(actor=admin_user, entry=voided, reason="keyed twice")
     response = admin_client.get(reverse("distribution:export"))
@@ -184,7 +203,11 @@ def test_export_round_trips_through_import_and_defuses_formulas(admin_client, ad
     raw = b"".join(response.streaming_content)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert {r["facility_name"] for r in rows} == {"'=HYPERLINK(\"http://x\")", "Hôpital Sainte-Anne", "Hospital A"}
+    assert {r["facility_name"] for r in rows} == {
+        '\'=HYPERLINK("http://x")',
+        "Hôpital Sainte-Anne",
+        "Hospital A",
+    }
     assert next(r for r in rows if r["order_number"] == "SO-3")["status"] == "voided"
     assert next(r for r in rows if r["order_number"] == "SO-1001")["notes"] == "'+1 call"
     assert AuditEvent.objects.filter(action="distribution.exported").exists()
@@ -204,8 +227,12 @@ def test_export_follows_the_current_filter(admin_client):
 
 def test_the_lot_trace_lists_every_consignee_with_totals_and_exports_for_a_recall(admin_client, admin_user):
     services.entry_create(actor=admin_user, data=entry_data(facility_name="Hospital A", quantity=5))
-    services.entry_create(actor=admin_user, data=entry_data(facility_name="Clinic B", order_number="SO-2", quantity=2))
-    voided = services.entry_create(actor=admin_user, data=entry_data(facility_name="Clinic C", order_number="SO-3"))
+    services.entry_create(
+        actor=admin_user, data=entry_data(facility_name="Clinic B", order_number="SO-2", quantity=2)
+    )
+    voided = services.entry_create(
+        actor=admin_user, data=entry_data(facility_name="Clinic C", order_number="SO-3")
+    )
     services.entry_void(actor=admin_user, entry=voided, reason="returned")
     response = admin_client.get(reverse("distribution:lot_trace", args=["LOT2601"]))
     totals = response.context["totals"]
@@ -221,7 +248,9 @@ def test_a_sales_rep_sees_only_entries_of_their_customers_and_404_for_others(cli
     own = DistributionLogEntryFactory(customer=mine)
     other = DistributionLogEntryFactory()
     client.force_login(rep_user)
-    listed = [r.record.pk for r in client.get(reverse("distribution:entry_list")).context["table"].page.object_list]
+    listed = [
+        r.record.pk for r in client.get(reverse("distribution:entry_list")).context["table"].page.object_list
+    ]
     assert listed == [own.pk]
     assert client.get(other.get_absolute_url()).status_code == 404
 
