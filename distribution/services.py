@@ -23,6 +23,7 @@ from django.utils import timezone
 from customers.keys import canonical_customer_key
 from customers.models import Customer
 from customers.services import (
+    ADDRESS_FIELDS,
     find_or_create_customer,
     find_or_create_customers,
     merge_customer_records,
@@ -42,7 +43,6 @@ from silqeqms.audit import (
 from silqeqms.bulk import bulk_insert
 from silqeqms.models import User
 
-ADDRESS_FIELDS = ("address1", "address2", "city", "state", "postal_code", "country")
 EDITABLE_FIELDS = (
     "ship_date", "order_number", "customer", "facility_name", *ADDRESS_FIELDS,
     "sku", "udi_di", "lot_number", "quantity", "rep", "notes",
