@@ -19,4 +19,11 @@ def canonical_customer_key(name: str) -> str:
         raise ValidationError(
             f"“{name}” has no letters or digits, so it cannot name a facility.", code="blank_customer_key"
         )
+    if key.isdigit():
+        # A name in a script with no Latin letters would reduce to its digits alone ("Νοσοκομείο 2" → "2")
+        # and collide with every other such name: refuse it rather than merge strangers.
+        raise ValidationError(
+            f"“{name}” has no Latin letters; add the facility's Latin-script name so it can be told apart.",
+            code="no_latin_letters",
+        )
     return key

@@ -10,8 +10,9 @@ from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySe
 from django.db.models.functions import Coalesce
 
 from customers.keys import canonical_customer_key
-from customers.models import Customer, RepAssignment
-from silqeqms.models import User
+from customers.models import Customer, CustomerNote, RepAssignment
+from silqeqms.audit import history_for
+from silqeqms.models import AuditEvent, User
 
 SIMILARITY_THRESHOLD = 0.85
 
@@ -133,3 +134,15 @@ def customer_search(user: User, term: str, limit: int = 10) -> QuerySet[Customer
 
 def reps() -> QuerySet[User]:
     return User.objects.filter(is_active=True, groups__name="sales_rep").order_by("username").distinct()
+
+
+def customer_history(customer: Customer) -> QuerySet[AuditEvent]:
+    """The customer's own events, its notes' events (found through data.customer_id, so deleted notes
+    stay), and those of duplicates merged into it; newest first."""
+    merged = [pk for pk in history_for(customer).filter(action="customer.merged")
+              .values_list("data__duplicate_id", flat=True) if pk is not None]
+    customer_ids = [customer.pk, *merged]
+    return AuditEvent.objects.filter(
+        Q(target_type=customer._meta.label_lower, target_id__in=[str(pk) for pk in customer_ids])
+        | Q(target_type=CustomerNote._meta.label_lower, data__customer_id__in=customer_ids)
+    ).order_by("-seq")

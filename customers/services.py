@@ -270,7 +270,8 @@ def ensure_rep_assignment(*, customer: Customer, rep: User, primary: bool = Fals
 
 
 @transaction.atomic
-def remove_rep_assignment(*, customer: Customer, rep: User, actor: User, reason: str = "") -> None:
+def remove_rep_assignment(*, customer: Customer, rep: User, actor: User, reason: str) -> None:
+    reason = require_reason(reason)
     assignment = RepAssignment.objects.filter(customer=customer, rep=rep).first()
     if assignment is None:
         return

@@ -80,12 +80,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def diff_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """{field: [old, new]} for every key whose value differs."""
-    return {
-        key: [_jsonable(old.get(key)), _jsonable(new.get(key))]
-        for key in new
-        if _jsonable(old.get(key)) != _jsonable(new.get(key))
-    }
+    """{field: [old, new]} for every key whose value differs (None and "" count as the same: blank)."""
+    changes = {}
+    for key in new:
+        before, after = _jsonable(old.get(key)), _jsonable(new.get(key))
+        if before != after and not (before in (None, "") and after in (None, "")):
+            changes[key] = [before, after]
+    return changes
 
 
 def creation_changes(instance: models.Model, fields: Iterable[str]) -> dict[str, list[Any]]:
