@@ -67,7 +67,7 @@ def test_canonical_key_refuses_a_name_without_letters_or_digits(name):
     assert info.value.code == "blank_customer_key"
 
 
-@pytest.mark.parametrize("name", ["Ελληνικό Νοσοκομείο 2", "Городская больница № 1", "1199"])
+@pytest.mark.parametrize("name", ["Ελληνικό Νοσοκομείο 2", "Городская больница 1", "1199"])
 def test_canonical_key_refuses_a_name_that_would_reduce_to_digits_alone(name):
     """Otherwise every such name would share the key of its digits and be merged with strangers."""
     with pytest.raises(ValidationError) as info:
