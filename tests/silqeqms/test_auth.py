@@ -89,7 +89,7 @@ def test_home_lists_only_the_sections_the_user_may_open(client, rep_user):
 
 def _clean_env() -> dict[str, str]:
     """The environment of a fresh shell: no test settings module, no secret."""
-    drop = {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "STATIC_MANIFEST", "DEBUG"}
+    drop = {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "STATIC_MANIFEST", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
