@@ -54,15 +54,13 @@ def raw_sql_aggregates(start, end) -> dict[str, Any]:
     from distribution.models import DistributionLogEntry, Status
 
     table = connection.ops.quote_name(DistributionLogEntry._meta.db_table)
-    live = f"SELECT customer_id, order_number, ship_date, sku, lot_number, quantity FROM {table} WHERE status <> %s"
     totals_sql = f"""
-        WITH live AS ({live}),
-        orders AS (SELECT customer_id, order_number, MIN(ship_date) AS first_date FROM live
-                   WHERE customer_id IS NOT NULL GROUP BY customer_id, order_number),
+        WITH orders AS (SELECT customer_id, MIN(ship_date) AS first_date FROM {table}
+                        WHERE status <> %s AND customer_id IS NOT NULL GROUP BY customer_id, order_number),
         per_customer AS (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id)
         SELECT (SELECT COUNT(*) FROM orders WHERE {_window_sql("first_date", end)}),
                (SELECT COUNT(*) FROM orders),
-               (SELECT COALESCE(SUM(quantity), 0) FROM live WHERE {_window_sql("ship_date", end)}),
+               (SELECT COALESCE(SUM(quantity), 0) FROM {table} WHERE status <> %s AND {_window_sql("ship_date", end)}),
                (SELECT COUNT(*) FROM per_customer),
                (SELECT COUNT(*) FROM per_customer WHERE n = 1),
                (SELECT COUNT(*) FROM per_customer WHERE n >= 2)
@@ -73,7 +71,7 @@ def raw_sql_aggregates(start, end) -> dict[str, Any]:
                 "WHERE status <> %s AND lot_number <> '' GROUP BY lot_number ORDER BY lot_number")
     window = _window_params(start, end)
     with connection.cursor() as cursor:
-        cursor.execute(totals_sql, [Status.VOIDED, *window, *window])
+        cursor.execute(totals_sql, [Status.VOIDED, *window, Status.VOIDED, *window])
         orders_window, orders_lifetime, units, customers, first_time, repeat = cursor.fetchone()
         cursor.execute(sku_sql, [Status.VOIDED, *window])
         skus = [{"sku": sku, "units": int(units_)} for sku, units_ in cursor.fetchall()]

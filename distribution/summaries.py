@@ -49,7 +49,8 @@ class Touched:
                  ship_date=get("ship_date"), sku=get("sku"))
 
 
-def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
+def batched(items: Iterable, size: int = CHUNK) -> Iterator[list]:
+    """Lists of up to `size` items (itertools.batched arrives with Python 3.12)."""
     batch = []
     for item in items:
         batch.append(item)
@@ -67,7 +68,7 @@ def _live():
 def _refresh_orders(keys: set[tuple[int, str]]) -> None:
     """Recompute every (customer, order) in customers × order numbers of each batch: a superset of the
     touched keys, recomputed whole, so plain IN lists replace long OR chains and the result stays exact."""
-    for batch in _chunks(sorted(keys), 2000):
+    for batch in batched(sorted(keys), 2000):
         customers = {c for c, _ in batch}
         numbers = {n for _, n in batch}
         rows = (
@@ -82,7 +83,7 @@ def _refresh_orders(keys: set[tuple[int, str]]) -> None:
 
 
 def _refresh_customers(customer_ids: set[int]) -> None:
-    for batch in _chunks(sorted(customer_ids)):
+    for batch in batched(sorted(customer_ids)):
         rows = (
             OrderSummary.objects.filter(customer_id__in=batch).order_by().values("customer_id")
             .annotate(n=Count("id"), first=Min("first_ship_date"))
@@ -94,7 +95,7 @@ def _refresh_customers(customer_ids: set[int]) -> None:
 
 
 def _refresh_lots(lots: set[str]) -> None:
-    for batch in _chunks(sorted(lots)):
+    for batch in batched(sorted(lots)):
         rows = (
             _live().filter(lot_number__in=batch).values("lot_number")
             .annotate(units=Sum("quantity"), n=Count("id"), first=Min("ship_date"), last=Max("ship_date"))
@@ -107,7 +108,7 @@ def _refresh_lots(lots: set[str]) -> None:
 
 def _refresh_day_skus(keys: set[tuple[datetime.date, str]]) -> None:
     """As for orders: recompute the whole dates × SKUs rectangle of each batch."""
-    for batch in _chunks(sorted(keys), 2000):
+    for batch in batched(sorted(keys), 2000):
         dates = {d for d, _ in batch}
         skus = {s for _, s in batch}
         rows = _live().filter(ship_date__in=dates, sku__in=skus).values("ship_date", "sku").annotate(units=Sum("quantity"))
@@ -208,5 +209,5 @@ def rebuild_summaries(batch_size: int = 5000) -> None:
 
 
 def _bulk_insert(model, objects: Iterable, batch_size: int) -> None:
-    for batch in _chunks(objects, batch_size):
+    for batch in batched(objects, batch_size):
         model.objects.bulk_create(batch)

@@ -1,5 +1,10 @@
 from django.urls import path
 
+from sales_dashboard import views
+
 app_name = "sales_dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.SalesDashboardView.as_view(), name="dashboard"),
+    path("export/", views.SalesDashboardExportView.as_view(), name="export"),
+]

@@ -1,0 +1,311 @@
+"""Sales dashboard reads: every figure aggregated in the database, from the exact summary tables.
+
+The summaries (distribution/summaries.py) are refreshed by the distribution services in the same
+transaction as every write, so reading them is exact and costs a fixed, small number of queries
+whatever the number of entries. Definitions: DESIGN.md "Sales dashboard definitions".
+
+One figure cannot come from the summaries: "customers active in the window" (customers with at
+least one non-voided entry shipped in the window). An order that started before the window may ship
+a later part inside it, and OrderSummary keeps only the order's first date, so that count is one
+query over the entries, and the page says so. It is the page's costliest query at scale (see
+bench/dashboard.py); a partial index on the entries' (customer, ship_date) for non-voided rows turns
+it into an index-only scan.
+
+Export `rep` column: the distinct usernames of the reps on the order's non-voided entries; when none
+of them names a rep, the customer's primary rep (from the customer profile); else empty.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from customers.models import RepAssignment
+from distribution.models import (
+    CustomerOrderStats,
+    DailySkuSummary,
+    DistributionLogEntry,
+    LotSummary,
+    OrderSummary,
+    Status,
+)
+from distribution.summaries import batched
+
+EXPORT_HEADER = ["order_number", "order_date", "customer_id", "facility_name", "state", "rep", "units", "skus",
+                 "lots", "type"]
+EXPORT_CHUNK = 2000
+# A chart of more than ten years of months would be unreadable: beyond this, only the months that
+# have shipments (and the gaps between them) are drawn.
+MAX_CHART_MONTHS = 120
+
+
+@dataclass(frozen=True)
+class Window:
+    """start <= date <= end; end None = open-ended."""
+
+    start: datetime.date
+    end: datetime.date | None = None
+
+    def q(self, field: str) -> Q:
+        condition = Q(**{f"{field}__gte": self.start})
+        if self.end is not None:
+            condition &= Q(**{f"{field}__lte": self.end})
+        return condition
+
+    def as_data(self) -> dict[str, str | None]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat() if self.end else None}
+
+
+@dataclass(frozen=True)
+class Totals:
+    total_orders_window: int
+    total_orders_lifetime: int
+    total_units_window: int
+    total_customers_lifetime: int
+    first_time_customers: int
+    repeat_customers: int
+
+
+@dataclass(frozen=True)
+class SkuUnits:
+    sku: str
+    units: int
+    share: float  # percent of the window's units
+    of_largest: float  # percent of the largest SKU's units (the length of its bar)
+
+
+@dataclass(frozen=True)
+class MonthUnits:
+    month: datetime.date  # first day of the month
+    units: int
+
+
+@dataclass(frozen=True)
+class LotPending:
+    entries: int
+    units: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    window: Window
+    totals: Totals
+    active_customers_window: int
+    skus: list[SkuUnits]
+    months: list[MonthUnits]
+    lot_pending: LotPending
+    unlinked_entries: int
+
+
+# Totals ----------------------------------------------------------------------------------------
+
+
+def orders_in_window(*, window: Window) -> int:
+    """Orders whose date (first ship date) is in the window: an index-only range count on OrderSummary."""
+    return OrderSummary.objects.filter(window.q("first_ship_date")).count()
+
+
+def customer_counts() -> dict[str, int]:
+    """All orders, and customers with at least one order, exactly one, two or more: one query over
+    CustomerOrderStats (one row per customer; its order_count is the customer's number of OrderSummary
+    rows, so their sum is every order without counting the much larger OrderSummary)."""
+    counts = CustomerOrderStats.objects.filter(order_count__gte=1).aggregate(
+        orders=Sum("order_count"), total=Count("pk"), first=Count("pk", filter=Q(order_count=1)),
+        repeat=Count("pk", filter=Q(order_count__gte=2)),
+    )
+    return {"total_orders_lifetime": counts["orders"] or 0, "total_customers_lifetime": counts["total"],
+            "first_time_customers": counts["first"], "repeat_customers": counts["repeat"]}
+
+
+def units_in_window(*, window: Window) -> int:
+    return DailySkuSummary.objects.filter(window.q("ship_date")).aggregate(units=Sum("units"))["units"] or 0
+
+
+def dashboard_totals(*, window: Window) -> Totals:
+    return Totals(total_orders_window=orders_in_window(window=window),
+                  total_units_window=units_in_window(window=window), **customer_counts())
+
+
+def active_customers_in_window(*, window: Window) -> int:
+    """Customers with at least one non-voided entry shipped in the window (one query over the entries)."""
+    return (
+        DistributionLogEntry.objects.filter(window.q("ship_date"), customer__isnull=False)
+        .exclude(status=Status.VOIDED).order_by().values("customer_id").distinct().count()
+    )
+
+
+def unlinked_entries_count() -> int:
+    """Non-voided entries not yet linked to a customer: they are in no order or customer count."""
+    return DistributionLogEntry.objects.filter(customer__isnull=True).exclude(status=Status.VOIDED).count()
+
+
+# SKUs and months -------------------------------------------------------------------------------
+
+
+def sku_breakdown(*, window: Window) -> list[SkuUnits]:
+    """Units per SKU in the window, largest first (ties by SKU), with each SKU's share in percent."""
+    rows = list(
+        DailySkuSummary.objects.filter(window.q("ship_date")).order_by().values("sku")
+        .annotate(units=Sum("units")).order_by("-units", "sku")
+    )
+    total = sum(r["units"] for r in rows)  # a handful of SKU rows, already aggregated
+    largest = rows[0]["units"] if rows else 0
+    return [SkuUnits(sku=r["sku"], units=r["units"], share=100.0 * r["units"] / total,
+                     of_largest=100.0 * r["units"] / largest) for r in rows]
+
+
+def _month_range(first: datetime.date, last: datetime.date) -> Iterator[datetime.date]:
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        yield datetime.date(year, month, 1)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _month_count(first: datetime.date, last: datetime.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def units_per_month(*, window: Window) -> list[MonthUnits]:
+    """Units per calendar month in the window; months without shipments show 0.
+
+    The axis runs from the window's first month to its last (or to the last month with shipments
+    when the window is open); a very long window is narrowed to the months that have shipments.
+    """
+    rows = (
+        DailySkuSummary.objects.filter(window.q("ship_date")).order_by()
+        .annotate(month=TruncMonth("ship_date")).values("month").annotate(units=Sum("units")).order_by("month")
+    )
+    by_month = {_as_date(r["month"]): r["units"] for r in rows}
+    if not by_month and window.end is None:
+        return []
+    first = window.start.replace(day=1)
+    last = (window.end or max(by_month)).replace(day=1)
+    if by_month and _month_count(first, last) > MAX_CHART_MONTHS:
+        first, last = min(by_month), max(by_month)
+    if _month_count(first, last) > MAX_CHART_MONTHS:  # empty, very long window: nothing to draw
+        return []
+    return [MonthUnits(month=m, units=by_month.get(m, 0)) for m in _month_range(first, last)]
+
+
+def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# Lots ------------------------------------------------------------------------------------------
+
+
+def lot_summaries(*, search: str = "") -> QuerySet[LotSummary]:
+    """Every lot, all time, without the pending ("") row; `search` matches part of the lot number."""
+    lots = LotSummary.objects.exclude(lot_number="").order_by("lot_number")
+    search = (search or "").strip()
+    if search:
+        lots = lots.filter(lot_number__icontains=search)
+    return lots
+
+
+def lot_pending() -> LotPending:
+    """Non-voided entries still waiting for a lot number (the "" row of LotSummary)."""
+    row = LotSummary.objects.filter(lot_number="").values("entries", "units").first()
+    return LotPending(entries=row["entries"], units=row["units"]) if row else LotPending(entries=0, units=0)
+
+
+# Page and JSON ---------------------------------------------------------------------------------
+
+
+def dashboard(*, window: Window) -> Dashboard:
+    """Everything the page shows except the lot table (paginated by the view)."""
+    return Dashboard(
+        window=window,
+        totals=dashboard_totals(window=window),
+        active_customers_window=active_customers_in_window(window=window),
+        skus=sku_breakdown(window=window),
+        months=units_per_month(window=window),
+        lot_pending=lot_pending(),
+        unlinked_entries=unlinked_entries_count(),
+    )
+
+
+def dashboard_json(*, window: Window) -> dict[str, Any]:
+    """Exactly the keys of issue 5's JSON: window, totals, sku_breakdown, every lot by lot number."""
+    totals = dashboard_totals(window=window)
+    lots = lot_summaries().values_list("lot_number", "units", "first_ship_date", "last_ship_date")
+    return {
+        **window.as_data(),
+        "total_orders_window": totals.total_orders_window,
+        "total_orders_lifetime": totals.total_orders_lifetime,
+        "total_units_window": totals.total_units_window,
+        "total_customers_lifetime": totals.total_customers_lifetime,
+        "first_time_customers": totals.first_time_customers,
+        "repeat_customers": totals.repeat_customers,
+        "sku_breakdown": [{"sku": s.sku, "units": s.units} for s in sku_breakdown(window=window)],
+        "lots": [{"lot_number": lot, "units": units, "first_ship_date": first.isoformat(),
+                  "last_ship_date": last.isoformat()} for lot, units, first, last in lots],
+    }
+
+
+# Export ----------------------------------------------------------------------------------------
+
+
+def export_orders(*, window: Window) -> QuerySet[OrderSummary]:
+    """Orders dated in the window, oldest first, each flagged `is_first` when it is its customer's
+    earliest order (ties on the date broken by order number) — decided in the database."""
+    earlier = OrderSummary.objects.filter(customer=OuterRef("customer")).filter(
+        Q(first_ship_date__lt=OuterRef("first_ship_date"))
+        | Q(first_ship_date=OuterRef("first_ship_date"), order_number__lt=OuterRef("order_number"))
+    )
+    return (
+        OrderSummary.objects.filter(window.q("first_ship_date"))
+        .annotate(is_first=~Exists(earlier))
+        .order_by("first_ship_date", "order_number", "customer_id")
+    )
+
+
+def _order_details(orders: list[tuple]) -> tuple[dict[tuple[int, str], dict[str, set[str]]], dict[int, str]]:
+    """For one chunk of orders: their entries' SKUs, lots and reps (one query) and the customers'
+    primary reps (one query)."""
+    customer_ids = {o[2] for o in orders}
+    numbers = {o[0] for o in orders}
+    details: dict[tuple[int, str], dict[str, set[str]]] = {(o[2], o[0]): {"skus": set(), "lots": set(), "reps": set()}
+                                                           for o in orders}
+    rows = (
+        DistributionLogEntry.objects.filter(customer_id__in=customer_ids, order_number__in=numbers)
+        .exclude(status=Status.VOIDED).order_by()
+        .values_list("customer_id", "order_number", "sku", "lot_number", "rep__username").distinct()
+    )
+    for customer_id, number, sku, lot, rep in rows:
+        found = details.get((customer_id, number))
+        if found is None:  # same number, another customer of this chunk: a different order
+            continue
+        found["skus"].add(sku)
+        if lot:
+            found["lots"].add(lot)
+        if rep:
+            found["reps"].add(rep)
+    primary = dict(
+        RepAssignment.objects.filter(customer_id__in=customer_ids, is_primary=True)
+        .values_list("customer_id", "rep__username")
+    )
+    return details, primary
+
+
+def export_rows(*, window: Window, chunk_size: int = EXPORT_CHUNK) -> Iterator[list[Any]]:
+    """One row per order in the window (EXPORT_HEADER's columns). Memory stays flat: orders are read
+    with a cursor, and each chunk of orders costs two more queries (entries, primary reps)."""
+    orders = export_orders(window=window).values_list(
+        "order_number", "first_ship_date", "customer_id", "customer__facility_name", "customer__state", "units",
+        "is_first",
+    ).iterator(chunk_size=chunk_size)
+    for chunk in batched(orders, chunk_size):
+        details, primary = _order_details(chunk)
+        for number, date, customer_id, facility, state, units, is_first in chunk:
+            found = details[(customer_id, number)]
+            reps = "; ".join(sorted(found["reps"])) or primary.get(customer_id, "")
+            yield [number, date.isoformat(), customer_id, facility, state, reps, units,
+                   "; ".join(sorted(found["skus"])), "; ".join(sorted(found["lots"])),
+                   "First-Time" if is_first else "Repeat"]
+
