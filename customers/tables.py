@@ -4,11 +4,12 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from customers.models import Customer
+from silqeqms.tables import BoundedTable
 
 _NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
-class CustomerTable(tables.Table):
+class CustomerTable(BoundedTable):
     """Reads only what customers.selectors.customer_list() annotates: no query per row."""
 
     facility_name = tables.Column(verbose_name="Facility", linkify=True)

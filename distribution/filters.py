@@ -5,9 +5,19 @@ from django import forms
 from django.db.models import Q
 
 from distribution.models import DistributionLogEntry, Source, Status
+from distribution.selectors import lots_matching
 from silqeqms.models import User
 
 _DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class DateRangeFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("ship_date_from"), cleaned.get("ship_date_to")
+        if start and end and start > end:
+            self.add_error("ship_date_to", "The end date is before the start date.")
+        return cleaned
 
 
 class DistributionLogEntryFilterSet(django_filters.FilterSet):
@@ -18,16 +28,23 @@ class DistributionLogEntryFilterSet(django_filters.FilterSet):
     order_number = django_filters.CharFilter(lookup_expr="iexact", label="Order number")
     facility = django_filters.CharFilter(method="filter_facility", label="Facility contains")
     sku = django_filters.CharFilter(lookup_expr="iexact", label="SKU")
-    lot_number = django_filters.CharFilter(lookup_expr="exact", label="Lot")
+    lot_number = django_filters.CharFilter(method="filter_lot", label="Lot")
     rep = django_filters.ModelChoiceFilter(queryset=User.objects.filter(groups__name="sales_rep").distinct(),
-                                           label="Rep")
-    source = django_filters.ChoiceFilter(choices=Source.choices, label="Source")
-    status = django_filters.ChoiceFilter(choices=Status.choices, label="Status")
+                                           label="Rep", empty_label="Any")
+    source = django_filters.ChoiceFilter(choices=Source.choices, label="Source", empty_label="Any")
+    status = django_filters.ChoiceFilter(choices=Status.choices, label="Status", empty_label="Any")
 
     class Meta:
         model = DistributionLogEntry
+        form = DateRangeFilterForm
         fields = ["ship_date_from", "ship_date_to", "order_number", "facility", "sku", "lot_number", "rep",
                   "source", "status"]
+
+    def filter_lot(self, queryset, name, value):
+        """Any recorded spelling of the lot, ignoring case (looked up in the lot summary, so the
+        entries' lot index still serves the filter)."""
+        value = value.strip()
+        return queryset.filter(lot_number__in={value, *lots_matching(value)})
 
     def filter_facility(self, queryset, name, value):
         return queryset.filter(Q(facility_name__icontains=value) | Q(customer__facility_name__icontains=value))

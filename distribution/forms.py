@@ -8,6 +8,7 @@ from customers.models import Customer
 from distribution.importers.csv import MAX_CSV_BYTES
 from distribution.importers.pdf import MAX_PDF_BYTES, MAX_PDF_PAGES
 from distribution.models import DistributionLogEntry
+from distribution.services import MAX_QUANTITY, ship_date_problem
 from silqeqms.forms import ReasonField
 from silqeqms.models import User
 
@@ -28,12 +29,17 @@ class EntryForm(forms.ModelForm):
         widgets = {
             "ship_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 2}),
-            "quantity": forms.NumberInput(attrs={"min": 1}),
         }
         help_texts = {
             "lot_number": "Leave blank only if the lot is not known yet: the entry then waits in the review queue.",
             "facility_name": "The consignee as shipped. Choose a customer above to fill it in.",
         }
+
+    quantity = forms.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, widget=forms.NumberInput(attrs={"min": 1}),
+        error_messages={"min_value": "Quantity must be at least 1.",
+                        "max_value": f"Quantity must be at most {MAX_QUANTITY:,}."},
+    )
 
     def __init__(self, *args, customers=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +47,14 @@ class EntryForm(forms.ModelForm):
             self.fields["customer"].queryset = customers
         self.fields["rep"].queryset = User.objects.filter(is_active=True, groups__name="sales_rep").distinct()
         self.fields["rep"].required = False
-        self.fields["quantity"].min_value = 1
+        self.fields["rep"].empty_label = "— none —"
+
+    def clean_ship_date(self):
+        ship_date = self.cleaned_data["ship_date"]
+        problem = ship_date_problem(ship_date)
+        if problem:
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
+        return ship_date
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in ENTRY_FIELDS if name in self.cleaned_data}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Max, Min, QuerySet, Sum
 
 from customers.selectors import is_rep_scoped
-from distribution.models import DistributionLogEntry, Status
+from distribution.models import DistributionLogEntry, LotSummary, Status
 from silqeqms.models import User
 
 
@@ -44,3 +44,26 @@ def review_queue(user: User) -> QuerySet[DistributionLogEntry]:
 
 def needs_review_count(user: User) -> int:
     return entries_visible_to(user).filter(status=Status.NEEDS_REVIEW).count()
+
+
+def lots_matching(lot: str, limit: int = 10) -> list[str]:
+    """Lot numbers as recorded that match what a person typed, ignoring case (exact spelling first).
+    Read from the lot summary (one row per lot), so it stays fast at millions of entries."""
+    lot = (lot or "").strip()
+    if not lot:
+        return []
+    found = list(LotSummary.objects.filter(lot_number__iexact=lot).values_list("lot_number", flat=True)[:limit])
+    return sorted(found, key=lambda value: value != lot)
+
+
+def lots_like(lot: str, limit: int = 8) -> list[str]:
+    """Suggestions for a lot that matched nothing: lots starting with, or containing, what was typed."""
+    lot = (lot or "").strip()
+    if len(lot) < 2:
+        return []
+    starts = list(LotSummary.objects.filter(lot_number__istartswith=lot).order_by("lot_number")
+                  .values_list("lot_number", flat=True)[:limit])
+    if len(starts) < limit:
+        starts += list(LotSummary.objects.filter(lot_number__icontains=lot).exclude(lot_number__in=starts)
+                       .order_by("lot_number").values_list("lot_number", flat=True)[:limit - len(starts)])
+    return starts

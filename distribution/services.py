@@ -50,6 +50,27 @@ EDITABLE_FIELDS = (
 AUDITED_FIELDS = (*EDITABLE_FIELDS, "status", "source", "external_ref")
 
 
+EARLIEST_SHIP_DATE = datetime.date(1990, 1, 1)
+
+
+def ship_date_problem(ship_date: datetime.date | None) -> str:
+    """A ship date in the future (beyond tomorrow, for time zones) or before 1990 is a typo."""
+    if not isinstance(ship_date, datetime.date):
+        return ""
+    latest = timezone.localdate() + datetime.timedelta(days=1)
+    if ship_date > latest:
+        return f"ship date {ship_date:%Y-%m-%d} is in the future"
+    if ship_date < EARLIEST_SHIP_DATE:
+        return f"ship date {ship_date:%Y-%m-%d} is before {EARLIEST_SHIP_DATE:%Y}"
+    return ""
+
+
+def _check_ship_date(ship_date) -> None:
+    problem = ship_date_problem(ship_date)
+    if problem:
+        raise ValidationError({"ship_date": problem[0].upper() + problem[1:] + "."})
+
+
 def _strip(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
 
@@ -70,6 +91,7 @@ def entry_create(*, actor: User, data: Mapping[str, Any], source: str = Source.M
     entry = DistributionLogEntry(**values, source=source, external_ref=external_ref,
                                  source_document=source_document, created_by=actor, updated_by=actor)
     entry.status = Status.ACTIVE if entry.lot_number else Status.NEEDS_REVIEW
+    _check_ship_date(entry.ship_date)
     canonical_customer_key(entry.facility_name)  # a name with no letters is refused before anything is written
     _link_customer(entry=entry, actor=actor, reason=reason)
     entry.full_clean()
@@ -106,6 +128,13 @@ def entry_update(*, actor: User, entry: DistributionLogEntry, data: Mapping[str,
         setattr(locked, name, value)
     if name_changed and "customer" not in data:
         locked.customer = None  # relink by the new name's key
+    # The lot decides the status: clearing it sends the entry back to review; a person who fills in
+    # the lot of an entry waiting for review (with a reason) has confirmed it.
+    if locked.status == Status.ACTIVE and not locked.lot_number:
+        locked.status = Status.NEEDS_REVIEW
+    elif locked.status == Status.NEEDS_REVIEW and locked.lot_number:
+        locked.status = Status.ACTIVE
+    _check_ship_date(locked.ship_date)
     canonical_customer_key(locked.facility_name)
     _link_customer(entry=locked, actor=actor, reason=reason)
     changes = diff_fields(old, model_values(locked, AUDITED_FIELDS))
@@ -246,6 +275,7 @@ class ImportResult:
     entry_ids: list[int]
 
 
+MAX_QUANTITY = 2_147_483_647  # the database's integer column
 _TEXT_LIMITS = {f.name: f.max_length for f in DistributionLogEntry._meta.fields
                 if isinstance(f, CharField) and f.name in {fl.name for fl in dataclasses.fields(ImportLine)}}
 
@@ -258,8 +288,10 @@ def _line_problems(row: ImportLine) -> list[str]:
     for name in ("order_number", "facility_name", "sku"):
         if not (getattr(row, name) or "").strip():
             problems.append(f"{name} is required")
-    if not isinstance(row.quantity, int) or row.quantity < 1:
-        problems.append(f"quantity {row.quantity!r} must be a whole number of at least 1")
+    if not isinstance(row.quantity, int) or not 1 <= row.quantity <= MAX_QUANTITY:
+        problems.append(f"quantity {row.quantity!r} must be a whole number from 1 to {MAX_QUANTITY:,}")
+    if ship_date_problem(row.ship_date):
+        problems.append(ship_date_problem(row.ship_date))
     return problems
 
 
@@ -304,6 +336,7 @@ def plan_import(rows: Sequence[ImportLine]) -> ImportPlan:
         line = PlannedLine(row=row, customer=customers.get(keys[row.line]), customer_key=keys[row.line], rep=rep)
         if row.rep and rep is None:
             line.errors.append(f"rep: no user has the username or e-mail “{row.rep}”")
+        line.errors += _line_problems(row)
         planned.append(line)
     planned.sort(key=lambda p: p.row.line)
 
@@ -354,9 +387,6 @@ def entries_import(*, actor: User, rows: Sequence[ImportLine], source: str, reas
             status=Status.ACTIVE if r.lot_number else Status.NEEDS_REVIEW, created_by=actor, updated_by=actor,
         )
         entries.append(entry)
-    problems = [f"Line {p.row.line}: {problem}" for p in to_create for problem in _line_problems(p.row)]
-    if problems:
-        raise ValidationError(problems)
     created = bulk_insert(DistributionLogEntry, entries)
     if not all(e.pk for e in created):  # SQLite < 3.35 would not return ids; we need them for the audit
         raise RuntimeError("the database did not return the new rows' ids")

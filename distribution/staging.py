@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -17,9 +19,23 @@ def _folder() -> Path:
     return folder
 
 
+MAX_AGE_SECONDS = 24 * 3600
+
+
+def _sweep(folder: Path) -> None:
+    """Previews nobody confirmed: remove what is older than a day."""
+    cutoff = time.time() - MAX_AGE_SECONDS
+    for path in folder.iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
 def stage(request, *, name: str, data: bytes, kind: str) -> str:
     token = secrets.token_urlsafe(16)
-    (_folder() / token).write_bytes(data)
+    folder = _folder()
+    _sweep(folder)
+    (folder / token).write_bytes(data)
     staged = request.session.get(SESSION_KEY, {})
     staged[token] = {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "kind": kind}
     request.session[SESSION_KEY] = staged

@@ -5,9 +5,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from distribution.models import DistributionLogEntry
+from silqeqms.tables import BoundedTable
 
 
-class DistributionLogEntryTable(tables.Table):
+class DistributionLogEntryTable(BoundedTable):
     id = tables.Column(linkify=True, verbose_name="#")
     ship_date = tables.DateColumn(verbose_name="Ship date")
     order_number = tables.Column(verbose_name="Order")
@@ -23,7 +24,7 @@ class DistributionLogEntryTable(tables.Table):
         model = DistributionLogEntry
         fields = ["id", "ship_date", "order_number", "facility_name", "sku", "lot_number", "quantity", "rep",
                   "source", "status"]
-        order_by = ("-ship_date", "-id")
+        order_by = "-ship_date"  # ties broken by id in order_ship_date, so pages are stable
         attrs = {"class": "table"}
         row_attrs = {"class": lambda record: record.status}
         empty_text = "No distribution entries match these filters."
@@ -49,7 +50,7 @@ class DistributionLogEntryTable(tables.Table):
                                  ("-" if is_descending else "") + "id"), True
 
 
-class LotTraceTable(tables.Table):
+class LotTraceTable(BoundedTable):
     ship_date = tables.DateColumn(verbose_name="Ship date")
     facility_name = tables.Column(verbose_name="Consignee")
     address = tables.Column(accessor="consignee_address", verbose_name="Address", orderable=False)

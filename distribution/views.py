@@ -16,7 +16,7 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from customers.selectors import customers_visible_to
+from customers.selectors import customers_visible_to, is_rep_scoped
 from customers.services import StaleVersionError
 from distribution import selectors, services, staging
 from distribution.filters import DistributionLogEntryFilterSet
@@ -39,10 +39,16 @@ from silqeqms.audit import history_for, record_event
 from silqeqms.csv_export import queryset_csv_chunks, stream_csv
 from silqeqms.permissions import PermissionRequiredMixin
 
+PREVIEW_ROWS = 500
 EXPORT_COLUMNS = [*COLUMNS, "id", "status", "source"]
 # The model fields behind each export column (rep is exported as the username the import accepts).
 EXPORT_FIELDS = [("rep__username" if c == "rep" else c) for c in EXPORT_COLUMNS]
 PLAIN_EXPORT_COLUMNS = {"ship_date", "quantity", "id"}
+
+
+def counted(n: int, singular: str, plural: str = "") -> str:
+    """“1 entry”, “3 entries”."""
+    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
@@ -149,7 +155,10 @@ class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, FormView):
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Entry {entry.pk} updated. The change and its reason are in its history.")
+        if entry.version == form.cleaned_data["version"]:
+            messages.info(self.request, f"Nothing changed in entry {entry.pk}, so nothing was recorded.")
+        else:
+            messages.success(self.request, f"Entry {entry.pk} updated. The change and its reason are in its history.")
         return redirect(entry)
 
 
@@ -158,8 +167,16 @@ class EntryVoidView(PermissionRequiredMixin, EntryObjectMixin, FormView):
     form_class = VoidForm
     template_name = "distribution/entry_void.html"
 
-    def get_initial(self):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated or not self.has_permission():
+            return super().dispatch(request, *args, **kwargs)
         self.entry = self.get_entry()
+        if self.entry.status == Status.VOIDED:
+            messages.info(request, f"Entry {self.entry.pk} is already voided.")
+            return redirect(self.entry)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
         return {"version": self.entry.version}
 
     def get_context_data(self, **kwargs):
@@ -216,7 +233,11 @@ class ExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         filterset = DistributionLogEntryFilterSet(request.GET, queryset=selectors.entries_visible_to(request.user))
-        queryset = filterset.qs if filterset.is_valid() else DistributionLogEntry.objects.none()
+        if not filterset.is_valid():
+            problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+            messages.error(request, f"Nothing was exported: fix the filter first ({problems}).")
+            return redirect(reverse("distribution:entry_list") + "?" + request.GET.urlencode())
+        queryset = filterset.qs
         filters = {k: v for k, v in request.GET.items() if v}
         record_event(actor=request.user, action="distribution.exported", target_type="distribution.export",
                      target_repr="distribution log CSV", data={"filters": filters})
@@ -257,7 +278,11 @@ class CsvImportView(PermissionRequiredMixin, View):
         plan = services.plan_import(csv_rows_to_lines(parsed.rows))
         return {
             "file_name": name, "parsed": parsed, "plan": plan, "sha256": hashlib.sha256(data).hexdigest(),
-            "plan_errors": plan.errors, "can_import": parsed.ok and not plan.errors and bool(plan.to_create),
+            "plan_errors": plan.errors, "problem_count": len(parsed.errors) + len(plan.errors),
+            # Every problem is listed; the row table stops at PREVIEW_ROWS so that a 100,000-row file
+            # does not become a 30 MB page (the counts above it cover every row).
+            "preview_lines": plan.lines[:PREVIEW_ROWS], "preview_cut": max(0, len(plan.lines) - PREVIEW_ROWS),
+            "can_import": parsed.ok and not plan.errors and bool(plan.to_create),
             "nothing_new": parsed.ok and not plan.errors and not plan.to_create,
         }
 
@@ -287,9 +312,9 @@ class CsvImportView(PermissionRequiredMixin, View):
                                                                                                 [str(error)])))
             return redirect("distribution:import_csv")
         staging.discard(request, token)
-        messages.success(request, f"Imported {result.created} entries from {name}"
-                         f" ({result.duplicates} duplicates skipped, {result.needs_review} waiting for review, "
-                         f"{result.customers_created} new customers).")
+        messages.success(request, f"Imported {counted(result.created, 'entry', 'entries')} from {name} "
+                         f"({counted(result.duplicates, 'duplicate')} skipped, {result.needs_review} waiting for "
+                         f"review, {counted(result.customers_created, 'new customer')}).")
         return redirect(reverse("distribution:entry_list") + "?" + urlencode({"source": Source.CSV}))
 
 
@@ -371,7 +396,8 @@ class PdfImportView(PermissionRequiredMixin, View):
         for token in tokens:
             staging.discard(request, token)
         names = ", ".join(name for name, _ in staged)
-        messages.success(request, f"Imported {created} entries from {names}. Each links to its original PDF.")
+        messages.success(request, f"Imported {counted(created, 'entry', 'entries')} from {names}. "
+                                  "Each links to its original PDF.")
         return redirect(reverse("distribution:entry_list") + "?" + urlencode({"source": Source.PDF}))
 
 
@@ -383,6 +409,10 @@ class LotSearchView(PermissionRequiredMixin, View):
         if not lot:
             messages.error(request, "Enter a lot number to trace.")
             return redirect("distribution:entry_list")
+        matches = selectors.lots_matching(lot)
+        if matches and matches[0] != lot:
+            messages.info(request, f"Lot numbers are matched ignoring case: showing {matches[0]} for “{lot}”.")
+            lot = matches[0]
         return redirect("distribution:lot_trace", lot=lot)
 
 
@@ -395,8 +425,12 @@ class LotTraceView(PermissionRequiredMixin, View):
         entries = selectors.lot_trace_entries(request.user, lot)
         table = LotTraceTable(entries)
         RequestConfig(request, paginate={"per_page": 100}).configure(table)
+        totals = selectors.lot_trace_totals(entries)
+        other_spellings = [m for m in selectors.lots_matching(lot) if m != lot]
         return render(request, "distribution/lot_trace.html", {
-            "lot": lot, "table": table, "totals": selectors.lot_trace_totals(entries),
+            "lot": lot, "table": table, "totals": totals, "other_spellings": other_spellings,
+            "suggestions": selectors.lots_like(lot) if not totals["lines"] and not other_spellings else [],
+            "rep_scoped": is_rep_scoped(request.user),
         })
 
 

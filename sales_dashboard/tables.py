@@ -3,9 +3,10 @@ from __future__ import annotations
 import django_tables2 as tables
 
 from distribution.models import LotSummary
+from silqeqms.tables import BoundedTable
 
 
-class LotSummaryTable(tables.Table):
+class LotSummaryTable(BoundedTable):
     """Lots, all time: sortable and paginated by django-tables2. The cells (lot → its lot trace, units,
     dates) are written by the template from the record, not by per-cell column rendering, which was
     most of the page's rendering time."""

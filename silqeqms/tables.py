@@ -1,12 +1,24 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.utils.html import format_html, format_html_join
 
 from silqeqms.models import AuditEvent
 
 
-class AuditEventTable(tables.Table):
+class BoundedTable(tables.Table):
+    """Every list's page size is capped: `?per_page=100000` must not make one request render a table
+    of a hundred thousand rows."""
+
+    MAX_PER_PAGE = 200
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        per_page = max(1, min(int(per_page or self._meta.per_page or 25), self.MAX_PER_PAGE))
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+
+class AuditEventTable(BoundedTable):
     seq = tables.Column(verbose_name="#")
     at = tables.DateTimeColumn(verbose_name="When", format="Y-m-d H:i:s")
     actor_label = tables.Column(verbose_name="Who", order_by=("actor_label", "seq"))

@@ -268,3 +268,29 @@ def test_merge_moves_entries_and_keeps_the_duplicate_spelling_as_an_alias(actor)
     assert c.customer == survivor
     assert AuditEvent.objects.filter(action="customer.merged", reason="same hospital").exists()
     assert verify_summaries() == []
+
+
+def test_clearing_the_lot_in_an_edit_sends_the_entry_back_to_review(actor):
+    entry = services.entry_create(actor=actor, data=entry_data())
+    updated = services.entry_update(actor=actor, entry=entry, data={"lot_number": ""}, reason="lot was wrong",
+                                     version=entry.version)
+    assert updated.status == Status.NEEDS_REVIEW
+    assert history_for(entry).filter(action="distribution_entry.updated").get().changes["status"] == [
+        "active", "needs_review"]
+    assert verify_summaries() == []
+
+
+def test_filling_in_the_lot_of_an_entry_waiting_for_review_activates_it(actor):
+    entry = services.entry_create(actor=actor, data=entry_data(lot_number=""))
+    updated = services.entry_update(actor=actor, entry=entry, data={"lot_number": "LOT5"}, reason="slip found",
+                                    version=entry.version)
+    assert updated.status == Status.ACTIVE
+
+
+@pytest.mark.parametrize("ship_date", [datetime.date(2099, 3, 10), datetime.date(1900, 1, 1)])
+def test_a_ship_date_far_in_the_future_or_past_is_refused(actor, ship_date):
+    with pytest.raises(ValidationError) as excinfo:
+        services.entry_create(actor=actor, data=entry_data(ship_date=ship_date))
+    assert "ship_date" in excinfo.value.message_dict
+    plan = services.plan_import([_line(0, ship_date=ship_date)])
+    assert plan.errors and "ship date" in plan.errors[0]

@@ -269,3 +269,50 @@ def test_a_user_without_the_permission_writes_nothing(client, readonly_user):
     assert client.post(reverse("distribution:entry_create"), data).status_code == 403
     assert DistributionLogEntry.objects.count() == 0
     assert not AuditEvent.objects.filter(action__startswith="distribution").exists()
+
+
+def test_the_lot_search_ignores_case_and_says_which_lot_it_shows(admin_client, admin_user):
+    services.entry_create(actor=admin_user, data=entry_data(lot_number="L0226006"))
+    response = admin_client.get(reverse("distribution:lot_search"), {"lot": "l0226006"}, follow=True)
+    assert response.context["lot"] == "L0226006"
+    assert response.context["totals"]["units"] == 5
+    assert "matched ignoring case" in response.content.decode()
+    listed = admin_client.get(reverse("distribution:entry_list"), {"lot_number": "l0226006"})
+    assert len(listed.context["table"].page.object_list) == 1
+
+
+def test_a_lot_nobody_received_says_so_and_suggests_close_lots(admin_client, admin_user):
+    services.entry_create(actor=admin_user, data=entry_data(lot_number="L0226006"))
+    html = admin_client.get(reverse("distribution:lot_trace", args=["L02260"])).content.decode()
+    assert "No entry carries lot" in html and "L0226006" in html
+
+
+def test_a_page_size_from_the_url_is_capped(admin_client):
+    DistributionLogEntryFactory.create_batch(3)
+    response = admin_client.get(reverse("distribution:entry_list"), {"per_page": 100000})
+    assert response.context["table"].paginator.per_page == 200
+
+
+def test_a_reversed_date_range_is_an_error_not_an_empty_list(admin_client):
+    response = admin_client.get(reverse("distribution:entry_list"),
+                                {"ship_date_from": "2026-05-01", "ship_date_to": "2026-04-01"})
+    assert "The end date is before the start date." in response.content.decode()
+
+
+def test_an_export_with_a_broken_filter_exports_nothing_and_says_why(admin_client):
+    response = admin_client.get(reverse("distribution:export"), {"ship_date_from": "bad"}, follow=True)
+    assert "Nothing was exported" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="distribution.exported").exists()
+
+
+def test_the_void_page_of_a_voided_entry_goes_back_to_the_entry(admin_client, admin_user):
+    entry = services.entry_create(actor=admin_user, data=entry_data())
+    services.entry_void(actor=admin_user, entry=entry, reason="returned")
+    response = admin_client.get(reverse("distribution:entry_void", args=[entry.pk]))
+    assert response.status_code == 302 and response["Location"] == entry.get_absolute_url()
+
+
+def test_dates_are_shown_the_same_way_on_every_page(admin_client, admin_user):
+    entry = services.entry_create(actor=admin_user, data=entry_data())
+    assert "2026-03-02" in admin_client.get(entry.get_absolute_url()).content.decode()
+    assert "2026-03-02" in admin_client.get(reverse("distribution:entry_list")).content.decode()
