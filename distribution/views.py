@@ -93,7 +93,15 @@ class EntryCreateView(PermissionRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "customers": customers_visible_to(self.request.user)}
 
     def get_initial(self):
-        return {"country": "US"}
+        """`?customer=<id>` (back from "create one first") chooses that customer and fills the consignee."""
+        initial = {"country": "US"}
+        customer_id = self.request.GET.get("customer", "")
+        if customer_id.isdigit():
+            customer = customers_visible_to(self.request.user).filter(pk=customer_id).first()
+            if customer:
+                initial.update({"customer": customer.pk, "facility_name": customer.facility_name,
+                                **{f: getattr(customer, f) for f in services.ADDRESS_FIELDS if getattr(customer, f)}})
+        return initial
 
     def form_valid(self, form):
         try:

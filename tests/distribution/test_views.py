@@ -316,3 +316,11 @@ def test_dates_are_shown_the_same_way_on_every_page(admin_client, admin_user):
     entry = services.entry_create(actor=admin_user, data=entry_data())
     assert "2026-03-02" in admin_client.get(entry.get_absolute_url()).content.decode()
     assert "2026-03-02" in admin_client.get(reverse("distribution:entry_list")).content.decode()
+
+
+def test_back_from_creating_a_customer_the_entry_form_has_it_chosen(ops_client):
+    customer = CustomerFactory(facility_name="Lakeside Clinic", city="Omaha", state="NE")
+    response = ops_client.get(reverse("distribution:entry_create"), {"customer": customer.pk})
+    form = response.context["form"]
+    assert form.initial["customer"] == customer.pk
+    assert (form.initial["facility_name"], form.initial["city"]) == ("Lakeside Clinic", "Omaha")
