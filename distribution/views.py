@@ -38,6 +38,7 @@ from distribution.tables import DistributionLogEntryTable, LotTraceTable, Review
 from silqeqms.audit import history_for, record_event
 from silqeqms.csv_export import queryset_csv_chunks, stream_csv
 from silqeqms.permissions import PermissionRequiredMixin
+from silqeqms.tables import DeferredJoinPaginator
 
 PREVIEW_ROWS = 500
 EXPORT_COLUMNS = [*COLUMNS, "id", "status", "source"]
@@ -72,10 +73,16 @@ class EntryListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     table_class = DistributionLogEntryTable
     filterset_class = DistributionLogEntryFilterSet
     template_name = "distribution/entry_list.html"
-    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return selectors.entry_list(self.request.user)
+
+    def get_table_pagination(self, table):
+        pagination = {"per_page": 50, "paginator_class": DeferredJoinPaginator}
+        filtered = any(value for key, value in self.request.GET.items() if key in self.filterset.filters)
+        if not filtered and not is_rep_scoped(self.request.user):
+            pagination["known_count"] = selectors.entry_count_total()
+        return pagination
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

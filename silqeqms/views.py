@@ -12,7 +12,7 @@ from silqeqms.csv_export import stream_csv
 from silqeqms.filters import AuditEventFilterSet
 from silqeqms.models import AuditEvent
 from silqeqms.permissions import PermissionRequiredMixin
-from silqeqms.tables import AuditEventTable
+from silqeqms.tables import AuditEventTable, DeferredJoinPaginator
 
 
 class HomeView(TemplateView):
@@ -27,10 +27,16 @@ class AuditEventListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     table_class = AuditEventTable
     filterset_class = AuditEventFilterSet
     template_name = "audit/audit_list.html"
-    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return AuditEvent.objects.order_by("-seq")
+
+    def get_table_pagination(self, table):
+        pagination = {"per_page": 50, "paginator_class": DeferredJoinPaginator}
+        if not any(value for key, value in self.request.GET.items() if key in self.filterset.filters):
+            # The chain is gapless and append-only, so the newest seq is the number of events.
+            pagination["known_count"] = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        return pagination
 
 
 class AuditEventExportView(PermissionRequiredMixin, View):

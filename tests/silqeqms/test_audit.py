@@ -134,3 +134,18 @@ def test_record_event_is_the_only_code_that_creates_audit_events():
         if "migrations" not in path.parts and path.name != "audit.py" and pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_the_audit_page_lists_events_newest_first_with_an_exact_total(client):
+    from django.urls import reverse
+
+    for i in range(55):
+        record_event(actor=None, action=f"x.{i}")
+    client.force_login(UserFactory(perms=["silqeqms.view_audit"]))
+    first = client.get(reverse("audit_list"))
+    assert first.context["table"].paginator.count == 55
+    assert [r.record.action for r in first.context["table"].page.object_list][:2] == ["x.54", "x.53"]
+    second = client.get(reverse("audit_list"), {"page": 2})
+    assert [r.record.action for r in second.context["table"].page.object_list] == [f"x.{i}" for i in range(4, -1, -1)]
+    filtered = client.get(reverse("audit_list"), {"action": "x.5"})
+    assert filtered.context["table"].paginator.count == 6  # x.5, x.50 … x.54
