@@ -5,10 +5,10 @@ import contextlib
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from customers.keys import canonical_customer_key
-from customers.models import Customer
+from customers.models import Customer, CustomerAlias
 from customers.selectors import customers_visible_to, reps
 
 
@@ -40,7 +40,10 @@ class CustomerFilterSet(django_filters.FilterSet):
         value = value.strip()
         query = Q(facility_name__icontains=value) | Q(city__icontains=value)
         with contextlib.suppress(ValidationError):  # punctuation only: match the name as typed
-            query |= Q(company_key__contains=canonical_customer_key(value))
+            key = canonical_customer_key(value)
+            # a spelling merged away (kept as an alias) still finds the survivor
+            query |= Q(company_key__contains=key) | Exists(
+                CustomerAlias.objects.filter(customer=OuterRef("pk"), key__contains=key))
         return queryset.filter(query)
 
     def active(self, queryset, name, value):

@@ -6,11 +6,23 @@ import contextlib
 import difflib
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from customers.keys import canonical_customer_key
-from customers.models import Customer, CustomerNote, RepAssignment
+from customers.models import Customer, CustomerAlias, CustomerNote, RepAssignment
 from silqeqms.audit import history_for
 from silqeqms.models import AuditEvent, User
 
@@ -127,7 +139,10 @@ def customer_search(user: User, term: str, limit: int = 10) -> QuerySet[Customer
     if term:
         query = Q(facility_name__icontains=term) | Q(city__istartswith=term)
         with contextlib.suppress(ValidationError):  # a punctuation-only term matches by name only
-            query |= Q(company_key__contains=canonical_customer_key(term))
+            key = canonical_customer_key(term)
+            # an old spelling kept as an alias by a merge still finds the survivor
+            query |= Q(company_key__contains=key) | Exists(
+                CustomerAlias.objects.filter(customer=OuterRef("pk"), key__contains=key))
         queryset = queryset.filter(query)
     return queryset.order_by("facility_name")[:limit]
 

@@ -249,8 +249,11 @@ def delete_note(*, actor: User, note: CustomerNote, reason: str) -> None:
 @transaction.atomic
 def ensure_rep_assignment(*, customer: Customer, rep: User, primary: bool = False, actor: User | None
                           ) -> RepAssignment:
-    """Assign a rep (idempotent). primary=True demotes the previous primary in the same transaction."""
+    """Assign a rep (idempotent). primary=True demotes the previous primary in the same transaction.
+    A customer's first rep becomes its primary rep."""
     Customer.objects.select_for_update().filter(pk=customer.pk).first()  # serialise per customer
+    has_primary = RepAssignment.objects.filter(customer=customer, is_primary=True).exists()
+    primary = primary or not has_primary
     assignment, created = RepAssignment.objects.get_or_create(
         customer=customer, rep=rep, defaults={"assigned_by": actor, "is_primary": False}
     )
@@ -270,6 +273,34 @@ def ensure_rep_assignment(*, customer: Customer, rep: User, primary: bool = Fals
 
 
 @transaction.atomic
+def ensure_rep_assignments(*, pairs: set[tuple[int, int]], actor: User | None, reason: str) -> int:
+    """Bulk form for imports: make sure each (customer id, rep id) is assigned; a customer's first rep
+    becomes primary. A fixed number of queries, whatever the number of pairs; returns how many were new."""
+    if not pairs:
+        return 0
+    customer_ids = {c for c, _ in pairs}
+    existing = set(RepAssignment.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "rep_id"))
+    with_primary = set(RepAssignment.objects.filter(customer_id__in=customer_ids, is_primary=True)
+                       .values_list("customer_id", flat=True))
+    new = []
+    for customer_id, rep_id in sorted(pairs - existing):
+        new.append(RepAssignment(customer_id=customer_id, rep_id=rep_id, assigned_by=actor,
+                                 is_primary=customer_id not in with_primary))
+        with_primary.add(customer_id)
+    bulk_insert(RepAssignment, new)
+    usernames = dict(User.objects.filter(pk__in={a.rep_id for a in new}).values_list("pk", "username"))
+    names = dict(Customer.objects.filter(pk__in={a.customer_id for a in new}).values_list("pk", "facility_name"))
+    record_events(actor=actor, events=[
+        PendingEvent(action="rep_assignment.created", target_type="customers.customer", target_id=str(a.customer_id),
+                     target_repr=names[a.customer_id], reason=reason,
+                     changes={"rep": [None, usernames[a.rep_id]], **({"primary_rep": [None, usernames[a.rep_id]]}
+                                                                       if a.is_primary else {})})
+        for a in new
+    ])
+    return len(new)
+
+
+@transaction.atomic
 def remove_rep_assignment(*, customer: Customer, rep: User, actor: User, reason: str) -> None:
     reason = require_reason(reason)
     assignment = RepAssignment.objects.filter(customer=customer, rep=rep).first()
@@ -278,6 +309,10 @@ def remove_rep_assignment(*, customer: Customer, rep: User, actor: User, reason:
     assignment.delete()
     record_event(actor=actor, action="rep_assignment.removed", target=customer, reason=reason,
                  changes={"rep": [rep.get_username(), None], "was_primary": [assignment.is_primary, None]})
+    if assignment.is_primary:  # the longest-assigned remaining rep takes over
+        successor = RepAssignment.objects.filter(customer=customer).order_by("assigned_at", "id").first()
+        if successor:
+            ensure_rep_assignment(customer=customer, rep=successor.rep, primary=True, actor=actor)
 
 
 @transaction.atomic

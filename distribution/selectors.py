@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 
+from customers.models import RepAssignment
 from customers.selectors import is_rep_scoped
 from distribution.models import DistributionLogEntry, LotSummary, Status
 from silqeqms.models import User
 
 
 def entries_visible_to(user: User) -> QuerySet[DistributionLogEntry]:
-    """A sales rep (only that role) sees only entries of customers assigned to them."""
+    """A sales rep (only that role) sees the entries of customers assigned to them, and entries that
+    name them as the rep."""
     queryset = DistributionLogEntry.objects.all()
     if is_rep_scoped(user):
-        queryset = queryset.filter(customer__rep_assignments__rep=user)
+        assigned = RepAssignment.objects.filter(customer=OuterRef("customer"), rep=user)
+        queryset = queryset.filter(Q(rep=user) | Exists(assigned))
     return queryset
 
 

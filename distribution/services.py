@@ -24,6 +24,7 @@ from customers.keys import canonical_customer_key
 from customers.models import Customer
 from customers.services import (
     ADDRESS_FIELDS,
+    ensure_rep_assignments,
     find_or_create_customer,
     find_or_create_customers,
     merge_customer_records,
@@ -403,6 +404,10 @@ def entries_import(*, actor: User, rows: Sequence[ImportLine], source: str, reas
     events.append(PendingEvent(action="distribution.imported", target_type="distribution.import",
                                target_id=sha256[:16], target_repr=file_name, reason=reason, data=summary))
     record_events(actor=actor, events=events)
+    # The rep named on a row is assigned to that customer (first rep = primary), so a sales rep sees
+    # the customers and shipments an import gave them.
+    ensure_rep_assignments(pairs={(e.customer_id, e.rep_id) for e in created if e.rep_id}, actor=actor,
+                           reason=reason)
     touched = Touched()
     for e in created:
         touched.add_entry(e)

@@ -399,3 +399,23 @@ def test_customer_migrations_reverse_and_reapply():
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
     customer = create_customer(actor=None, data={"facility_name": "After Migrations"})
     assert customer.company_key == "AFTERMIGRATIONS"
+
+
+def test_a_customers_first_rep_becomes_primary_and_a_removed_primary_is_succeeded():
+    customer, actor = CustomerFactory(), UserFactory()
+    first, second = UserFactory(username="first_rep"), UserFactory(username="second_rep")
+    ensure_rep_assignment(customer=customer, rep=first, actor=actor)
+    ensure_rep_assignment(customer=customer, rep=second, actor=actor)
+    assert {a.rep.username: a.is_primary for a in customer.rep_assignments.all()} == {
+        "first_rep": True, "second_rep": False}
+    remove_rep_assignment(customer=customer, rep=first, actor=actor, reason="left")
+    assert [(a.rep.username, a.is_primary) for a in customer.rep_assignments.all()] == [("second_rep", True)]
+
+
+def test_search_finds_a_customer_by_a_spelling_merged_into_it(admin_user):
+    from customers.models import CustomerAlias
+    from customers.selectors import customer_search
+
+    survivor = CustomerFactory(facility_name="St. Luke's Regional Medical Center")
+    CustomerAlias.objects.create(key="SAINTLUKESREGIONALMEDICALCTR", customer=survivor)
+    assert list(customer_search(admin_user, "Saint Lukes")) == [survivor]

@@ -294,3 +294,19 @@ def test_a_ship_date_far_in_the_future_or_past_is_refused(actor, ship_date):
     assert "ship_date" in excinfo.value.message_dict
     plan = services.plan_import([_line(0, ship_date=ship_date)])
     assert plan.errors and "ship date" in plan.errors[0]
+
+
+def test_an_import_assigns_the_rep_it_names_to_the_customer(actor):
+    from django.contrib.auth.models import Group
+
+    from customers.models import RepAssignment
+    from distribution.selectors import entries_visible_to
+
+    riley = UserFactory(username="riley")
+    riley.groups.add(Group.objects.get_or_create(name="sales_rep")[0])
+    result = services.entries_import(actor=actor, rows=[_line(0, rep="riley"), _line(1, rep="riley")], source="csv",
+                                     reason="r", file_name="a.csv", sha256="5" * 64)
+    customers = set(DistributionLogEntry.objects.filter(pk__in=result.entry_ids).values_list("customer", flat=True))
+    assert set(RepAssignment.objects.filter(rep=riley, is_primary=True).values_list("customer", flat=True)) == customers
+    assert set(entries_visible_to(riley).values_list("pk", flat=True)) == set(result.entry_ids)
+    assert AuditEvent.objects.filter(action="rep_assignment.created").count() == len(customers)
