@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py seed_permissions
-	DEBUG=1 $(BIN)/python manage.py seed_demo --entries $${DEMO_ENTRIES:-2000}
+	DEBUG=1 $(BIN)/python manage.py seed_demo --entries $${DEMO_ENTRIES:-2000} --if-empty
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite (SQLite; PostgreSQL when DATABASE_URL is set; browser tests need /usr/bin/chromium)
