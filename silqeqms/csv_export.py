@@ -86,7 +86,7 @@ def _copy_chunks(header, queryset, plain: set[str], chunk_bytes: int) -> Iterato
         aliases = [f"c{i}" for i in range(len(header))]
         columns = ", ".join(
             alias if name in plain else
-            f"CASE WHEN {alias} ~ '^[=+@\\t\\r-]' THEN '''' || {alias} ELSE {alias} END"
+            f"CASE WHEN left({alias}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {alias} ELSE {alias} END"
             for name, alias in zip(header, aliases, strict=True)
         )
         statement = f"COPY (SELECT {columns} FROM ({inner}) AS q({', '.join(aliases)})) TO STDOUT WITH (FORMAT csv)"
