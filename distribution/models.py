@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 
@@ -94,7 +95,9 @@ class DistributionLogEntry(models.Model):
         indexes = [
             models.Index(fields=["-ship_date", "-id"], name="dist_ship_date_idx"),
             models.Index(fields=["order_number"], name="dist_order_idx"),
-            models.Index(fields=["sku", "-ship_date"], name="dist_sku_idx"),
+            # The list's SKU and order filters ignore case (UPPER(col) = UPPER(value)).
+            models.Index(Upper("sku"), F("ship_date").desc(), name="dist_sku_upper_idx"),
+            models.Index(Upper("order_number"), name="dist_order_upper_idx"),
             models.Index(fields=["lot_number", "ship_date"], name="dist_lot_idx"),
             models.Index(fields=["rep", "-ship_date"], name="dist_rep_idx"),
             models.Index(fields=["status", "-ship_date"], name="dist_status_idx"),
