@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from customers.keys import canonical_customer_key
 from customers.models import Customer, CustomerAlias
-from customers.selectors import customers_visible_to, reps
+from customers.selectors import customers_visible_to, is_rep_scoped, reps
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -35,6 +35,8 @@ class CustomerFilterSet(django_filters.FilterSet):
         visible = customers_visible_to(request.user) if request else Customer.objects.all()
         states = visible.exclude(state="").order_by("state").values_list("state", flat=True).distinct()
         self.filters["state"].extra["choices"] = lambda: [(s, s) for s in states]
+        if request and is_rep_scoped(request.user):  # a rep's list is theirs already: no other reps offered
+            self.filters["rep"].queryset = reps().filter(pk=request.user.pk)
 
     def search(self, queryset, name, value):
         value = value.strip()

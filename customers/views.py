@@ -57,6 +57,7 @@ from silqeqms.tables import AuditEventTable
 
 ORDERS_PER_PAGE = 20
 HISTORY_PER_PAGE = 20
+LOTS_PER_PAGE = 25
 SEARCH_LIMIT = 10
 
 
@@ -98,6 +99,10 @@ class CustomerProfileMixin:
             order["entries"] = lines[order["order_number"]]
         return page
 
+    def lots_page(self, customer: Customer):
+        """Lots received, most recent first, 25 a page (`?lots_page=`): a big hospital has hundreds."""
+        return Paginator(customer_lots(customer), LOTS_PER_PAGE).get_page(self.request.GET.get("lots_page"))
+
     def history_table(self, customer: Customer) -> AuditEventTable:
         table = AuditEventTable(customer_history(customer), prefix="history-", orderable=False,
                                 exclude=["seq"])
@@ -110,7 +115,7 @@ class CustomerProfileMixin:
             "customer": customer,
             "totals": customer_totals(customer),
             "orders": self.orders_page(customer),
-            "lots": customer_lots(customer),
+            "lots": self.lots_page(customer),
             "notes": customer.notes.select_related("author"),
             "assignments": customer.rep_assignments.select_related("rep", "assigned_by"),
             "history": self.history_table(customer),

@@ -671,3 +671,20 @@ def test_each_page_opens_with_exactly_its_permission_and_refuses_without(client,
     assert client.get(url(name, *args)).status_code == status
     login(client, UserFactory(perms=["customers.view"] if perm != "customers.view" else []))
     assert client.get(url(name, *args)).status_code == 403
+
+
+def test_lots_received_are_paginated(admin_client, customer):
+    for n in range(30):
+        DistributionLogEntryFactory(customer=customer, lot_number=f"LOT-{n:02d}")
+    first = admin_client.get(customer.get_absolute_url())
+    assert len(first.context["lots"]) == 25 and first.context["lots"].paginator.count == 30
+    second = admin_client.get(customer.get_absolute_url(), {"lots_page": 2})
+    assert len(second.context["lots"]) == 5
+
+
+def test_a_rep_is_offered_only_themselves_in_the_rep_filter(client, rep_user, roles):
+    other = UserFactory(username="other_rep")
+    other.groups.add(roles["sales_rep"])
+    client.force_login(rep_user)
+    choices = list(client.get(url("customer_list")).context["filter"].form.fields["rep"].queryset)
+    assert choices == [rep_user]
