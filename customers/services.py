@@ -184,7 +184,7 @@ def find_or_create_customers(*, records: Iterable[Mapping[str, str]], actor: Use
         bulk_insert(Customer, new)
         created = {c.company_key: c for c in new}
         found.update(created)
-        record_events(actor=actor, events=[
+        record_events(actor=actor, return_events=False, events=[
             PendingEvent(action="customer.created", target=c, reason=reason,
                          changes=creation_changes(c, ("company_key", "facility_name", *ADDRESS_FIELDS)))
             for c in created.values()
@@ -290,7 +290,7 @@ def ensure_rep_assignments(*, pairs: set[tuple[int, int]], actor: User | None, r
     bulk_insert(RepAssignment, new)
     usernames = dict(User.objects.filter(pk__in={a.rep_id for a in new}).values_list("pk", "username"))
     names = dict(Customer.objects.filter(pk__in={a.customer_id for a in new}).values_list("pk", "facility_name"))
-    record_events(actor=actor, events=[
+    record_events(actor=actor, return_events=False, events=[
         PendingEvent(action="rep_assignment.created", target_type="customers.customer", target_id=str(a.customer_id),
                      target_repr=names[a.customer_id], reason=reason,
                      changes={"rep": [None, usernames[a.rep_id]], **({"primary_rep": [None, usernames[a.rep_id]]}

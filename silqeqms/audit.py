@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import datetime
 import decimal
 import hashlib
+import itertools
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from silqeqms.bulk import bulk_insert
+from silqeqms.bulk import bulk_insert, copy_rows
 from silqeqms.models import AuditEvent, User
 
 # Arbitrary constant key for pg_advisory_xact_lock: "SQMS" in ASCII.
@@ -60,8 +63,15 @@ _PLAIN = {str, int, bool, float, type(None)}
 
 def _jsonable(value: Any) -> Any:
     """Turn a value into plain JSON types, so that what is hashed is exactly what is stored."""
-    if type(value) in _PLAIN:
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    # Fast paths for the shapes events are made of ({field: [old, new]}, {"line": n}): plain leaves
+    # are kept as they are without a call per leaf; anything else goes through the general rules below.
+    if kind is dict:
+        return {k if type(k) is str else str(k): v if type(v) in _PLAIN else _jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PLAIN else _jsonable(v) for v in value]
     if isinstance(value, datetime.datetime):
         return value.isoformat()
     if isinstance(value, datetime.date):
@@ -106,15 +116,28 @@ def model_values(instance: models.Model, fields: Iterable[str]) -> dict[str, Any
     return values
 
 
+# The same encoder json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds per call.
+_canonical_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def canonical_json(payload: Mapping[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical_encode(payload)
+
+
+def _json_value(value: Any) -> str:
+    """canonical_json() of one value; strings (most values) go straight to the C string encoder."""
+    return encode_basestring(value) if type(value) is str else _canonical_encode(value)
+
+
+def _hash_time(at: datetime.datetime) -> str:
+    at = at.astimezone(datetime.UTC) if timezone.is_aware(at) else at
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def _hash_payload(event: AuditEvent) -> dict[str, Any]:
-    at = event.at.astimezone(datetime.UTC) if timezone.is_aware(event.at) else event.at
     return {
         "seq": event.seq,
-        "at": at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+        "at": _hash_time(event.at),
         "actor_id": event.actor_id,
         "actor_label": event.actor_label,
         "action": event.action,
@@ -132,6 +155,18 @@ def _hash_payload(event: AuditEvent) -> dict[str, Any]:
 
 def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256((event.prev_hash + canonical_json(_hash_payload(event))).encode()).hexdigest()
+
+
+def _canonical_event(*, seq: int, at: str, actor_id: str, actor_label: str, action: str, target_type: str,
+                     target_id: str, target_repr: str, reason: str, changes: str, data: str, request_ip: str,
+                     batch_id: str, prev_hash: str) -> str:
+    """canonical_json(_hash_payload(event)) assembled from values already encoded as JSON (each argument
+    is the JSON text of that field, seq excepted), keys in sorted order: byte for byte the same string,
+    without building the payload dict and encoding it again (tests compare the two)."""
+    return (f'{{"action":{action},"actor_id":{actor_id},"actor_label":{actor_label},"at":{at},'
+            f'"batch_id":{batch_id},"changes":{changes},"data":{data},"prev_hash":{prev_hash},"reason":{reason},'
+            f'"request_ip":{request_ip},"seq":{seq:d},"target_id":{target_id},"target_repr":{target_repr},'
+            f'"target_type":{target_type}}}')
 
 
 def _lock_chain_and_read_clock() -> tuple[int, str, datetime.datetime]:
@@ -174,38 +209,98 @@ def _target_fields(event: PendingEvent) -> tuple[str, str, str]:
     return event.target_type, event.target_id, event.target_repr[:255]
 
 
-@transaction.atomic
-def record_events(*, actor: User | None, events: list[PendingEvent]) -> list[AuditEvent]:
-    """Write several events in one pass: one lock, one clock reading, one bulk insert."""
-    if not events:
-        return []
+# AuditEvent columns in the order _chain_rows() builds them (the id comes from the table's identity).
+_ROW_FIELDS = ("seq", "at", "actor_id", "actor_label", "action", "target_type", "target_id", "target_repr",
+               "reason", "changes", "data", "request_ip", "batch_id", "prev_hash", "hash")
+
+
+def _chain_rows(actor: User | None, events: Iterable[PendingEvent]) -> Iterator[tuple[tuple, dict, dict]]:
+    """Take the chain lock and read the head and the clock now; return an iterator that builds each event's
+    row (values in the order of _ROW_FIELDS, changes and data as their JSON text) with its hash, one after
+    the other, with the event's plain changes and data beside it.
+
+    Each event's changes and data are encoded once: the same text is part of the hashed canonical JSON
+    and is what PostgreSQL stores. The iterator may be consumed while a COPY streams (it runs no query)."""
     ctx = _context.get()
     seq, prev_hash, now = _lock_chain_and_read_clock()
-    rows = []
-    for pending in events:
-        target_type, target_id, target_repr = _target_fields(pending)
-        seq += 1
-        row = AuditEvent(
-            seq=seq,
-            at=now,
-            actor=actor,
-            actor_label=actor.get_username() if actor else "system",
-            action=pending.action,
-            target_type=target_type,
-            target_id=target_id,
-            target_repr=target_repr,
-            reason=pending.reason.strip(),
-            changes=_jsonable(dict(pending.changes or {})),
-            data=_jsonable(dict(pending.data or {})),
-            request_ip=ctx.request_ip if ctx else None,
-            batch_id=ctx.batch_id if ctx else str(uuid.uuid4()),
-            prev_hash=prev_hash,
-        )
-        row.hash = compute_hash(row)
-        prev_hash = row.hash
-        rows.append(row)
-    bulk_insert(AuditEvent, rows)
-    return rows
+    actor_id = actor.pk if actor else None
+    actor_label = actor.get_username() if actor else "system"
+    request_ip = ctx.request_ip if ctx else None
+    # Fields shared by every event of the batch are encoded once.
+    at_j = _json_value(_hash_time(now))
+    actor_id_j = _json_value(actor_id)
+    actor_label_j = _json_value(actor_label)
+    request_ip_j = _json_value(request_ip)
+    batch_j = _json_value(ctx.batch_id) if ctx else None
+
+    def rows() -> Iterator[tuple[tuple, dict, dict]]:
+        nonlocal seq, prev_hash
+        sha256 = hashlib.sha256
+        reasons: dict[str, tuple[str, str]] = {}
+        actions: dict[str, str] = {}
+        for pending in events:
+            target_type, target_id, target_repr = _target_fields(pending)
+            seq += 1
+            changes = _jsonable(dict(pending.changes or {}))
+            data = _jsonable(dict(pending.data or {}))
+            changes_j = _canonical_encode(changes)
+            data_j = _canonical_encode(data)
+            if pending.reason not in reasons:
+                stripped = pending.reason.strip()
+                reasons[pending.reason] = (stripped, _json_value(stripped))
+            reason, reason_j = reasons[pending.reason]
+            action = pending.action
+            if action not in actions:
+                actions[action] = _json_value(action)
+            batch_id = ctx.batch_id if ctx else str(uuid.uuid4())
+            payload = _canonical_event(
+                seq=seq, at=at_j, actor_id=actor_id_j, actor_label=actor_label_j, action=actions[action],
+                target_type=_json_value(target_type), target_id=_json_value(target_id),
+                target_repr=_json_value(target_repr), reason=reason_j, changes=changes_j, data=data_j,
+                request_ip=request_ip_j, batch_id=batch_j or _json_value(batch_id), prev_hash=_json_value(prev_hash),
+            )
+            event_hash = sha256((prev_hash + payload).encode()).hexdigest()
+            yield ((seq, now, actor_id, actor_label, action, target_type, target_id, target_repr, reason, changes_j,
+                    data_j, request_ip, batch_id, prev_hash, event_hash), changes, data)
+            prev_hash = event_hash
+
+    return rows()
+
+
+@transaction.atomic
+def record_events(*, actor: User | None, events: Iterable[PendingEvent], return_events: bool = True
+                  ) -> list[AuditEvent]:
+    """Write several events in one pass: one lock, one clock reading, one bulk insert.
+
+    Bulk writers that do not need the AuditEvent objects back pass return_events=False: on PostgreSQL
+    the rows then stream straight into COPY as tuples (no model instances; `events` may be a generator,
+    consumed while the server writes, so it must not run queries) and an empty list is returned."""
+    if not return_events and connection.vendor == "postgresql":
+        if isinstance(events, list | tuple):
+            # No query may run while COPY streams: resolve each target's text (str() of a model may
+            # follow a relation) before it starts. A generator of events must not query when iterated.
+            events = [dataclasses.replace(e, target=None, target_type=t, target_id=i, target_repr=r)
+                      if e.target is not None else e for e in events for t, i, r in [_target_fields(e)]]
+        events = iter(events)
+        first = next(events, None)
+        if first is None:
+            return []
+        chained = _chain_rows(actor, itertools.chain([first], events))
+        copy_rows(AuditEvent, _ROW_FIELDS, (row for row, _, _ in chained))
+        return []
+    events = list(events)
+    if not events:
+        return []
+    instances = []
+    for row, changes, data in _chain_rows(actor, events):
+        values = dict(zip(_ROW_FIELDS, row, strict=True))
+        values["changes"], values["data"] = changes, data
+        event = AuditEvent(**values)
+        if actor is not None:
+            event.actor = actor
+        instances.append(event)
+    bulk_insert(AuditEvent, instances)
+    return instances if return_events else []
 
 
 def record_event(
