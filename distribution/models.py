@@ -52,6 +52,7 @@ class DistributionLogEntry(models.Model):
         blank=True,
         related_name="distribution_entries",
         verbose_name="Sales rep",
+        db_index=False,  # dist_rep_idx (rep, -ship_date) serves every lookup by rep
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     external_ref = models.CharField(max_length=128, null=True, blank=True, unique=True)
@@ -63,15 +64,18 @@ class DistributionLogEntry(models.Model):
     void_reason = models.TextField(blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,  # never searched by; users are never deleted, so PROTECT never looks
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,  # never searched by; users are never deleted, so PROTECT never looks
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,  # never searched by; users are never deleted, so PROTECT never looks
     )
     version = models.PositiveIntegerField(default=1)
 
