@@ -111,11 +111,19 @@ def seed_demo_entries(count: int, *, seed: int, stdout=None) -> str:
         now = datetime.datetime.now(datetime.UTC)
         rows = []
         order_seq = DistributionLogEntry.objects.count() + 100_000
-        while len(rows) < count:
+        orders = []
+        lines = 0
+        while lines < count:
             customer = rng.choices(customers, cum_weights=cum_weights)[0]
-            order_seq += 1
             ship = datetime.date.fromordinal(start_ordinal + rng.randrange(span_days))
-            for _ in range(min(rng.choice([1, 1, 2, 2, 3, 4]), count - len(rows))):
+            n_lines = min(rng.choice([1, 1, 2, 2, 3, 4]), count - lines)
+            orders.append((ship, customer, n_lines))
+            lines += n_lines
+        # A real log grows in shipping order: entry ids and order numbers rise with the ship date.
+        orders.sort(key=lambda order: order[0])
+        for ship, customer, n_lines in orders:
+            order_seq += 1
+            for _ in range(n_lines):
                 sku = rng.choice(SKUS)
                 lot = f"L{SKUS.index(sku):02d}{ship.year % 100:02d}{rng.randrange(lots_per_sku):03d}"
                 pending = rng.random() < 0.002

@@ -44,7 +44,8 @@ PREVIEW_ROWS = 500
 EXPORT_COLUMNS = [*COLUMNS, "id", "status", "source"]
 # The model fields behind each export column (rep is exported as the username the import accepts).
 EXPORT_FIELDS = [("rep__username" if c == "rep" else c) for c in EXPORT_COLUMNS]
-PLAIN_EXPORT_COLUMNS = {"ship_date", "quantity", "id"}
+# Never defused: numbers, dates and the fixed status/source codes.
+PLAIN_EXPORT_COLUMNS = {"ship_date", "quantity", "id", "status", "source"}
 
 
 def counted(n: int, singular: str, plural: str = "") -> str:
