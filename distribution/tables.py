@@ -1,14 +1,45 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from distribution.models import DistributionLogEntry
 from silqeqms.tables import BoundedTable
 
 
-class DistributionLogEntryTable(BoundedTable):
+class HandWrittenRowsMixin:
+    """The page's rows as one string built in Python (`{{ table.body_html }}` in the table template).
+
+    The two busiest tables (the log and the lot trace) render 50–100 rows of ten cells; through Django's
+    template engine that was ~20 ms a page, through format_html it is ~1 ms. Every value is still
+    escaped by format_html. Headers, sorting and paging stay django-tables2's.
+    """
+
+    row_format = ""
+
+    def row_values(self, record, links: dict[str, str]) -> tuple:
+        raise NotImplementedError
+
+    def body_html(self) -> SafeString:
+        records = [row.record for row in self.paginated_rows]
+        if not records:
+            return format_html('<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text)
+        log_url = reverse("distribution:entry_list")
+        links = {"entry": log_url, "lot": log_url + "lots/"}
+        return mark_safe("".join(format_html(self.row_format, *self.row_values(e, links)) for e in records))
+
+
+def _lot_cell(entry, lots_url: str) -> SafeString:
+    if not entry.lot_number:
+        return mark_safe('<span class="badge badge-needs_review">lot pending</span>')
+    return format_html('<a href="{}{}/">{}</a>', lots_url, quote(entry.lot_number, safe=""), entry.lot_number)
+
+
+class DistributionLogEntryTable(HandWrittenRowsMixin, BoundedTable):
     id = tables.Column(linkify=True, verbose_name="#")
     ship_date = tables.DateColumn(verbose_name="Ship date")
     order_number = tables.Column(verbose_name="Order")
@@ -28,7 +59,18 @@ class DistributionLogEntryTable(BoundedTable):
         attrs = {"class": "table"}
         row_attrs = {"class": lambda record: record.status}
         empty_text = "No distribution entries match these filters."
-        template_name = "distribution/_entry_table.html"  # rows written out there; render_* serve other tables
+        template_name = "distribution/_entry_table.html"  # rows from body_html; render_* serve other tables
+
+    row_format = ('\n<tr class="{}"><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td>'
+                  '<td>{}</td><td class="num">{}</td><td>{}</td><td>{}</td>'
+                  '<td><span class="badge badge-{}">{}</span></td></tr>')
+
+    def row_values(self, e, links):
+        place = ", ".join(p for p in (e.city, e.state) if p)
+        return (e.status, links["entry"], e.pk, e.pk, e.ship_date.isoformat(), e.order_number, e.facility_name,
+                format_html('<br><span class="muted">{}</span>', place) if place else "", e.sku,
+                _lot_cell(e, links["lot"]), e.quantity, e.rep.username if e.rep_id else "", e.get_source_display(),
+                e.status, e.get_status_display())
 
     def render_facility_name(self, value, record):
         place = ", ".join(p for p in (record.city, record.state) if p)
@@ -50,7 +92,7 @@ class DistributionLogEntryTable(BoundedTable):
                                  ("-" if is_descending else "") + "id"), True
 
 
-class LotTraceTable(BoundedTable):
+class LotTraceTable(HandWrittenRowsMixin, BoundedTable):
     ship_date = tables.DateColumn(verbose_name="Ship date")
     facility_name = tables.Column(verbose_name="Consignee")
     address = tables.Column(accessor="consignee_address", verbose_name="Address", orderable=False)
@@ -66,6 +108,14 @@ class LotTraceTable(BoundedTable):
         attrs = {"class": "table"}
         empty_text = "No entries carry this lot."
         template_name = "distribution/_lot_trace_table.html"
+
+    row_format = ('\n<tr class="{}"><td>{}</td><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
+                  '<td class="num">{}</td><td>{}</td><td><span class="badge badge-{}">{}</span></td></tr>')
+
+    def row_values(self, e, links):
+        return (e.status, e.ship_date.isoformat(), links["entry"], e.pk, e.facility_name, e.consignee_address,
+                e.order_number, e.sku, e.quantity, e.rep.username if e.rep_id else "", e.status,
+                e.get_status_display())
 
 
 class ReviewQueueTable(DistributionLogEntryTable):

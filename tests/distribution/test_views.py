@@ -341,3 +341,26 @@ def test_pages_hold_the_right_rows_and_the_total_is_exact_without_counting(admin
         assert response.context["table"].paginator.count == 60
         seen += [row.record.pk for row in response.context["table"].page.object_list]
     assert seen == expected
+
+
+def test_list_and_lot_trace_rows_escape_what_users_typed_and_link_each_entry(admin_client, admin_user):
+    """Both tables write their rows in Python for speed; every value must still be escaped."""
+    entry = services.entry_create(actor=admin_user, data=entry_data(
+        facility_name="<b>Evil</b> & Co", city="<i>Town</i>", order_number="SO-<1>", lot_number="L 7&8"))
+    pending = services.entry_create(actor=admin_user, data=entry_data(order_number="SO-2", lot_number=""))
+    html = admin_client.get(reverse("distribution:entry_list")).content.decode()
+    assert "<b>Evil</b>" not in html and "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in html
+    assert "&lt;i&gt;Town&lt;/i&gt;" in html and "SO-&lt;1&gt;" in html
+    assert f'<a href="{entry.get_absolute_url()}">{entry.pk}</a>' in html
+    lot_url = reverse("distribution:lot_trace", args=["L 7&8"]).replace("&", "%26")
+    assert f'href="{lot_url}"' in html
+    assert admin_client.get(lot_url).context["lot"] == "L 7&8"
+    assert f'<tr class="{pending.status}">' in html and "lot pending" in html
+    html = admin_client.get(reverse("distribution:lot_trace", args=["L 7&8"])).content.decode()
+    assert "<b>Evil</b>" not in html and "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in html
+    assert f'href="{entry.get_absolute_url()}"' in html
+
+
+def test_an_empty_list_says_why(admin_client):
+    html = admin_client.get(reverse("distribution:entry_list"), {"sku": "NOPE"}).content.decode()
+    assert "No distribution entries match these filters." in html
