@@ -33,7 +33,7 @@ from customers.services import (
     stale_version_error,
 )
 from distribution.models import DistributionLogEntry, Source, SourceDocument, Status
-from distribution.summaries import Touched, refresh_summaries
+from distribution.summaries import Touched, add_new_entries, refresh_summaries
 from silqeqms.audit import (
     PendingEvent,
     creation_changes,
@@ -478,12 +478,7 @@ def _entries_import(*, actor: User, rows: Sequence[ImportLine], source: str, rea
     # the customers and shipments an import gave them.
     ensure_rep_assignments(pairs={(row[2], row[14]) for row in entry_rows if row[14] is not None}, actor=actor,
                            reason=reason)
-    touched = Touched()
-    touched.orders = {(row[2], row[1]) for row in entry_rows}
-    touched.customers = {row[2] for row in entry_rows}
-    touched.lots = {row[12] or "" for row in entry_rows}
-    touched.day_skus = {(row[0], row[10]) for row in entry_rows}
-    refresh_summaries(touched)
+    add_new_entries(entry_ids)
     return ImportResult(created=len(entry_ids), duplicates=len(plan.duplicates), needs_review=needs_review,
                         customers_created=customers_created, batch_id=current_batch_id(), entry_ids=entry_ids)
 

@@ -188,6 +188,54 @@ def _refresh_in_sql(touched: Touched) -> None:
                 [list(dates), list(skus), voided])
 
 
+@transaction.atomic
+def add_new_entries(entry_ids: list[int]) -> None:
+    """Fold entries that were just inserted (none voided, nothing else changed) into the summaries.
+
+    An import only adds rows, so on PostgreSQL each summary grows by the new rows' own totals: one
+    statement aggregates them and upserts (ON CONFLICT … DO UPDATE adds units and lines, keeps the
+    earlier first date), instead of re-aggregating every touched order from the whole table, which took
+    ~3 s for a 100,000-row import. Customers' order counts are then recomputed from their orders.
+    Elsewhere the touched keys are recomputed as for any write. Either way the result is exact."""
+    if not entry_ids:
+        return
+    if connection.vendor != "postgresql":
+        touched = Touched()
+        for batch in batched(entry_ids, 2000):
+            for entry in DistributionLogEntry.objects.filter(pk__in=batch).values(
+                    "customer_id", "order_number", "lot_number", "ship_date", "sku"):
+                touched.add_entry(entry)
+        refresh_summaries(touched)
+        return
+    t = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH new AS MATERIALIZED ("
+            "  SELECT customer_id, order_number, lot_number, ship_date, sku, quantity "
+            f" FROM {t['entry']} WHERE id = ANY(%s::bigint[]) AND status <> %s), "
+            f"orders AS (INSERT INTO {t['orders']} AS s (customer_id, order_number, first_ship_date, units, lines) "
+            "  SELECT customer_id, order_number, MIN(ship_date), SUM(quantity), COUNT(*) FROM new "
+            "  WHERE customer_id IS NOT NULL GROUP BY customer_id, order_number "
+            "  ON CONFLICT (customer_id, order_number) DO UPDATE SET "
+            "  first_ship_date = LEAST(s.first_ship_date, EXCLUDED.first_ship_date), "
+            "  units = s.units + EXCLUDED.units, lines = s.lines + EXCLUDED.lines RETURNING 1), "
+            f"lots AS (INSERT INTO {t['lots']} AS s (lot_number, units, entries, first_ship_date, last_ship_date) "
+            "  SELECT lot_number, SUM(quantity), COUNT(*), MIN(ship_date), MAX(ship_date) FROM new "
+            "  GROUP BY lot_number ON CONFLICT (lot_number) DO UPDATE SET "
+            "  units = s.units + EXCLUDED.units, entries = s.entries + EXCLUDED.entries, "
+            "  first_ship_date = LEAST(s.first_ship_date, EXCLUDED.first_ship_date), "
+            "  last_ship_date = GREATEST(s.last_ship_date, EXCLUDED.last_ship_date) RETURNING 1), "
+            f"days AS (INSERT INTO {t['day_skus']} AS s (ship_date, sku, units) "
+            "  SELECT ship_date, sku, SUM(quantity) FROM new GROUP BY ship_date, sku "
+            "  ON CONFLICT (ship_date, sku) DO UPDATE SET units = s.units + EXCLUDED.units RETURNING 1) "
+            "SELECT (SELECT COUNT(*) FROM orders), (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM days), "
+            "  ARRAY(SELECT DISTINCT customer_id FROM new WHERE customer_id IS NOT NULL)",
+            [list(entry_ids), Status.VOIDED.value])
+        customer_ids = cursor.fetchone()[3]
+    if customer_ids:
+        _refresh_in_sql(Touched(customers=set(customer_ids)))
+
+
 def _expected() -> dict[str, dict]:
     live = _live()
     orders = {
