@@ -238,11 +238,13 @@ class LotSummary(models.Model):
 
 
 class DailySkuSummary(models.Model):
-    """Units per (ship date, SKU): window totals, the SKU table and the monthly chart."""
+    """Units and entries per (ship date, SKU): window totals, the SKU table and the monthly chart; the
+    entry counts also let the log jump to a deep page without walking every row before it."""
 
     ship_date = models.DateField()
     sku = models.CharField(max_length=64)
     units = models.PositiveIntegerField()
+    entries = models.PositiveIntegerField(default=0)
 
     class Meta:
         default_permissions = ()

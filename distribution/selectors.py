@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 
 from customers.models import RepAssignment
 from customers.selectors import is_rep_scoped
-from distribution.models import DistributionLogEntry, LotSummary, Status
+from distribution.models import DailySkuSummary, DistributionLogEntry, LotSummary, Status
 from silqeqms.models import User
 
 
@@ -77,3 +80,44 @@ def entry_count_total() -> int:
     per lot with its live entries ("" for lot pending), and voided entries are counted by index."""
     live = LotSummary.objects.aggregate(n=Sum("entries"))["n"] or 0
     return live + DistributionLogEntry.objects.filter(status=Status.VOIDED).count()
+
+
+def ship_date_seek(offset: int, *, descending: bool = True) -> tuple[datetime.date, int] | None:
+    """Where row `offset` of the whole log, ordered by ship date, falls: (the day it ships on, how many
+    entries come before that day), or None past the end.
+
+    Counted from the day × SKU summary (live entries) plus the voided entries per day (by index), so a
+    deep page costs a few thousand summary rows instead of an OFFSET over every entry before it."""
+    summary, entry = DailySkuSummary._meta.db_table, DistributionLogEntry._meta.db_table
+    direction = "DESC" if descending else "ASC"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ship_date, before FROM ("
+            f"  SELECT ship_date, SUM(n) OVER (ORDER BY ship_date {direction}) - n AS before FROM ("
+            "    SELECT ship_date, SUM(n) AS n FROM ("
+            f"      SELECT ship_date, entries AS n FROM {summary}"
+            f"      UNION ALL SELECT ship_date, COUNT(*) AS n FROM {entry} WHERE status = %s GROUP BY ship_date"
+            "    ) x GROUP BY ship_date"
+            "  ) per_day"
+            f") cum WHERE before <= %s ORDER BY ship_date {'ASC' if descending else 'DESC'} LIMIT 1",
+            [Status.VOIDED.value, offset])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    day, before = row
+    if isinstance(day, str):  # SQLite returns the date as text from a raw query
+        day = datetime.date.fromisoformat(day)
+    return day, int(before)
+
+
+def seek_by_ship_date(*, descending: bool):
+    """A DeferredJoinPaginator `seek` for the whole log in ship-date order (see ship_date_seek)."""
+
+    def seek(queryset: QuerySet, offset: int) -> tuple[QuerySet, int]:
+        found = ship_date_seek(offset, descending=descending)
+        if found is None:
+            return queryset, offset
+        day, before = found
+        return queryset.filter(**{"ship_date__lte" if descending else "ship_date__gte": day}), offset - before
+
+    return seek

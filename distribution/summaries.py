@@ -111,8 +111,10 @@ def _refresh_day_skus(keys: set[tuple[datetime.date, str]]) -> None:
     for batch in batched(sorted(keys), 2000):
         dates = {d for d, _ in batch}
         skus = {s for _, s in batch}
-        rows = _live().filter(ship_date__in=dates, sku__in=skus).values("ship_date", "sku").annotate(units=Sum("quantity"))
-        fresh = [DailySkuSummary(ship_date=r["ship_date"], sku=r["sku"], units=r["units"]) for r in rows]
+        rows = (_live().filter(ship_date__in=dates, sku__in=skus).values("ship_date", "sku")
+                .annotate(units=Sum("quantity"), n=Count("id")))
+        fresh = [DailySkuSummary(ship_date=r["ship_date"], sku=r["sku"], units=r["units"], entries=r["n"])
+                 for r in rows]
         DailySkuSummary.objects.filter(ship_date__in=dates, sku__in=skus).delete()
         DailySkuSummary.objects.bulk_create(fresh, batch_size=2000)
 
@@ -181,8 +183,8 @@ def _refresh_in_sql(touched: Touched) -> None:
                 f"DELETE FROM {t['day_skus']} s USING ({keys}) k WHERE s.ship_date = k.ship_date AND s.sku = k.sku",
                 [list(dates), list(skus)])
             cursor.execute(
-                f"INSERT INTO {t['day_skus']} (ship_date, sku, units) "
-                "SELECT e.ship_date, e.sku, SUM(e.quantity) "
+                f"INSERT INTO {t['day_skus']} (ship_date, sku, units, entries) "
+                "SELECT e.ship_date, e.sku, SUM(e.quantity), COUNT(*) "
                 f"FROM {t['entry']} e JOIN ({keys}) k ON e.ship_date = k.ship_date AND e.sku = k.sku "
                 "WHERE e.status <> %s GROUP BY e.ship_date, e.sku",
                 [list(dates), list(skus), voided])
@@ -225,9 +227,10 @@ def add_new_entries(entry_ids: list[int]) -> None:
             "  units = s.units + EXCLUDED.units, entries = s.entries + EXCLUDED.entries, "
             "  first_ship_date = LEAST(s.first_ship_date, EXCLUDED.first_ship_date), "
             "  last_ship_date = GREATEST(s.last_ship_date, EXCLUDED.last_ship_date) RETURNING 1), "
-            f"days AS (INSERT INTO {t['day_skus']} AS s (ship_date, sku, units) "
-            "  SELECT ship_date, sku, SUM(quantity) FROM new GROUP BY ship_date, sku "
-            "  ON CONFLICT (ship_date, sku) DO UPDATE SET units = s.units + EXCLUDED.units RETURNING 1) "
+            f"days AS (INSERT INTO {t['day_skus']} AS s (ship_date, sku, units, entries) "
+            "  SELECT ship_date, sku, SUM(quantity), COUNT(*) FROM new GROUP BY ship_date, sku "
+            "  ON CONFLICT (ship_date, sku) DO UPDATE SET units = s.units + EXCLUDED.units, "
+            "  entries = s.entries + EXCLUDED.entries RETURNING 1) "
             "SELECT (SELECT COUNT(*) FROM orders), (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM days), "
             "  ARRAY(SELECT DISTINCT customer_id FROM new WHERE customer_id IS NOT NULL)",
             [list(entry_ids), Status.VOIDED.value])
@@ -253,8 +256,8 @@ def _expected() -> dict[str, dict]:
         for r in live.values("lot_number").annotate(units=Sum("quantity"), n=Count("id"), first=Min("ship_date"),
                                                     last=Max("ship_date")).iterator()
     }
-    day_skus = {(r["ship_date"], r["sku"]): r["units"]
-                for r in live.values("ship_date", "sku").annotate(units=Sum("quantity")).iterator()}
+    day_skus = {(r["ship_date"], r["sku"]): (r["units"], r["n"])
+                for r in live.values("ship_date", "sku").annotate(units=Sum("quantity"), n=Count("id")).iterator()}
     return {"orders": orders, "customers": {k: tuple(v) for k, v in customers.items()}, "lots": lots,
             "day_skus": day_skus}
 
@@ -267,7 +270,7 @@ def _stored() -> dict[str, dict]:
                       for c in CustomerOrderStats.objects.iterator()},
         "lots": {lot.lot_number: (lot.units, lot.entries, lot.first_ship_date, lot.last_ship_date)
                  for lot in LotSummary.objects.iterator()},
-        "day_skus": {(d.ship_date, d.sku): d.units for d in DailySkuSummary.objects.iterator()},
+        "day_skus": {(d.ship_date, d.sku): (d.units, d.entries) for d in DailySkuSummary.objects.iterator()},
     }
 
 
@@ -310,8 +313,9 @@ def rebuild_summaries(batch_size: int = 5000) -> None:
                                                     last=Max("ship_date")).iterator(chunk_size=batch_size)
     ), batch_size)
     _bulk_insert(DailySkuSummary, (
-        DailySkuSummary(ship_date=r["ship_date"], sku=r["sku"], units=r["units"])
-        for r in live.values("ship_date", "sku").annotate(units=Sum("quantity")).iterator(chunk_size=batch_size)
+        DailySkuSummary(ship_date=r["ship_date"], sku=r["sku"], units=r["units"], entries=r["n"])
+        for r in live.values("ship_date", "sku").annotate(units=Sum("quantity"), n=Count("id"))
+        .iterator(chunk_size=batch_size)
     ), batch_size)
 
 

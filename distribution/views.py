@@ -83,6 +83,9 @@ class EntryListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
         filtered = any(value for key, value in self.request.GET.items() if key in self.filterset.filters)
         if not filtered and not is_rep_scoped(self.request.user):
             pagination["known_count"] = selectors.entry_count_total()
+            sort = self.request.GET.get("sort", "")
+            if sort in ("", "-ship_date", "ship_date"):  # the whole log by ship date: deep pages seek
+                pagination["seek"] = selectors.seek_by_ship_date(descending=sort != "ship_date")
         return pagination
 
     def get_context_data(self, **kwargs):

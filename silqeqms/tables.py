@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -16,10 +18,14 @@ class DeferredJoinPaginator(Paginator):
     seconds to milliseconds on PostgreSQL). `known_count` skips COUNT(*) when the caller knows the total.
     """
 
-    def __init__(self, object_list, per_page, *args, known_count: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *args, known_count: int | None = None,
+                 seek: Callable[[QuerySet, int], tuple[QuerySet, int]] | None = None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         if known_count is not None:
             self.__dict__["count"] = known_count  # Paginator.count is a cached_property
+        # seek(queryset, offset) -> (a narrower queryset, the offset within it) lets a caller that knows
+        # where row `offset` lies (from a summary) skip most of the OFFSET walk on deep pages.
+        self.seek = seek
 
     def page(self, number):
         number = self.validate_number(number)
@@ -28,7 +34,10 @@ class DeferredJoinPaginator(Paginator):
         if not isinstance(rows, BoundRows) or not isinstance(queryset, QuerySet):
             return super().page(number)
         bottom = (number - 1) * self.per_page
-        keys = list(queryset.values_list("pk", flat=True)[bottom:bottom + self.per_page])
+        keyed = queryset
+        if self.seek is not None and bottom > 0:
+            keyed, bottom = self.seek(queryset, bottom)
+        keys = list(keyed.values_list("pk", flat=True)[bottom:bottom + self.per_page])
         return self._get_page(BoundRows(data=queryset.filter(pk__in=keys), table=rows.table), number, self)
 
 

@@ -364,3 +364,43 @@ def test_list_and_lot_trace_rows_escape_what_users_typed_and_link_each_entry(adm
 def test_an_empty_list_says_why(admin_client):
     html = admin_client.get(reverse("distribution:entry_list"), {"sku": "NOPE"}).content.decode()
     assert "No distribution entries match these filters." in html
+
+
+@pytest.mark.parametrize("sort", ["", "-ship_date", "ship_date"])
+def test_deep_pages_that_seek_by_ship_date_hold_exactly_the_rows_plain_paging_would(admin_client, admin_user,
+                                                                                   sort):
+    """Unfiltered pages in ship-date order start from the day × SKU counts (plus voided entries) rather
+    than an OFFSET over every earlier row; every page must still hold the right rows, in order."""
+    import datetime
+
+    day = datetime.date(2026, 3, 1)
+    for n in range(45):
+        services.entry_create(actor=admin_user, data=entry_data(
+            order_number=f"SO-{n}", ship_date=day + datetime.timedelta(days=n % 6), sku=f"SKU-{n % 3}",
+            lot_number="" if n % 5 == 0 else f"L{n % 4}"))
+    for entry in DistributionLogEntry.objects.order_by("pk")[:6:2]:
+        services.entry_void(actor=admin_user, entry=entry, reason="test")
+    order = ("ship_date", "id") if sort == "ship_date" else ("-ship_date", "-id")
+    expected = list(DistributionLogEntry.objects.order_by(*order).values_list("pk", flat=True))
+    seen = []
+    for page in range(1, 8):
+        response = admin_client.get(reverse("distribution:entry_list"), {"page": page, "per_page": 7, "sort": sort})
+        assert response.context["table"].paginator.count == 45
+        seen += [row.record.pk for row in response.context["table"].page.object_list]
+    assert seen == expected
+
+
+def test_ship_date_seek_names_the_day_of_a_row_and_how_many_rows_come_before_it(admin_user):
+    import datetime
+
+    from distribution.selectors import ship_date_seek
+
+    day = datetime.date(2026, 3, 1)
+    for n, offset_days in enumerate([0, 0, 1, 2, 2, 2]):  # 2 rows on day 0, 1 on day 1, 3 on day 2
+        services.entry_create(actor=admin_user, data=entry_data(order_number=f"SO-{n}",
+                                                                ship_date=day + datetime.timedelta(days=offset_days)))
+    assert ship_date_seek(0) == (day + datetime.timedelta(days=2), 0)
+    assert ship_date_seek(3) == (day + datetime.timedelta(days=1), 3)
+    assert ship_date_seek(5) == (day, 4)
+    assert ship_date_seek(1, descending=False) == (day, 0)
+    assert ship_date_seek(2, descending=False) == (day + datetime.timedelta(days=1), 2)
