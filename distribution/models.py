@@ -55,11 +55,14 @@ class DistributionLogEntry(models.Model):
         db_index=False,  # dist_rep_idx (rep, -ship_date) serves every lookup by rep
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
-    external_ref = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    # Unique where set (ShipStation items): see the partial constraint and index in Meta. Most rows have
+    # none, and a partial index costs their inserts nothing.
+    external_ref = models.CharField(max_length=128, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     notes = models.TextField(blank=True)
     source_document = models.ForeignKey(
-        "SourceDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        "SourceDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="entries",
+        db_index=False,  # dist_source_doc_idx, partial: only the rows that came from a document
     )
     void_reason = models.TextField(blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -95,6 +98,8 @@ class DistributionLogEntry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="distribution_quantity_positive"),
+            models.UniqueConstraint(fields=["external_ref"], condition=Q(external_ref__isnull=False),
+                                    name="dist_external_ref_uniq"),
         ]
         indexes = [
             models.Index(fields=["-ship_date", "-id"], name="dist_ship_date_idx"),
@@ -104,9 +109,17 @@ class DistributionLogEntry(models.Model):
             models.Index(Upper("order_number"), name="dist_order_upper_idx"),
             models.Index(fields=["lot_number", "ship_date"], name="dist_lot_idx"),
             models.Index(fields=["rep", "-ship_date"], name="dist_rep_idx"),
-            models.Index(fields=["status", "-ship_date"], name="dist_status_idx"),
+            # Partial: the lists ask for entries that need review or were voided (a few), never for all
+            # the active ones through this index, and a partial index costs active rows' inserts nothing.
+            models.Index(fields=["status", "-ship_date"], condition=~Q(status="active"), name="dist_status_idx"),
             models.Index(fields=["source", "-ship_date"], name="dist_source_idx"),
             models.Index(fields=["facility_name"], name="dist_facility_idx"),
+            models.Index(fields=["source_document"], condition=Q(source_document__isnull=False),
+                         name="dist_source_doc_idx"),
+            # The ShipStation sync's prefix lookups (external_ref LIKE 'shipment-…%'); PostgreSQL only
+            # uses a btree for LIKE with this operator class (SQLite ignores it).
+            models.Index(fields=["external_ref"], opclasses=["varchar_pattern_ops"],
+                         condition=Q(external_ref__isnull=False), name="dist_external_ref_like"),
             # The dashboard's "customers active in the window" and customer order history.
             models.Index(fields=["customer", "ship_date"], condition=~Q(status="voided"),
                          name="dist_live_customer_date_idx"),
@@ -191,7 +204,8 @@ class SyncRun(models.Model):
 class OrderSummary(models.Model):
     """One row per order = (customer, order_number)."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    # Indexed by ordersummary_key (customer, order_number), whose first column serves lookups by customer.
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     order_number = models.CharField(max_length=64)
     first_ship_date = models.DateField()
     units = models.PositiveIntegerField()

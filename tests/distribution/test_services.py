@@ -310,3 +310,18 @@ def test_an_import_assigns_the_rep_it_names_to_the_customer(actor):
     assert set(RepAssignment.objects.filter(rep=riley, is_primary=True).values_list("customer", flat=True)) == customers
     assert set(entries_visible_to(riley).values_list("pk", flat=True)) == set(result.entry_ids)
     assert AuditEvent.objects.filter(action="rep_assignment.created").count() == len(customers)
+
+
+def test_an_external_reference_is_unique_where_set_and_entries_without_one_are_many(actor):
+    """The ShipStation sync relies on external_ref being unique; the constraint is partial (only rows
+    that have one), so ordinary entries never touch it."""
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import DistributionLogEntryFactory
+
+    DistributionLogEntryFactory(external_ref="ss-1-1")
+    DistributionLogEntryFactory.create_batch(2, external_ref=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DistributionLogEntryFactory(external_ref="ss-1-1")
+    assert DistributionLogEntry.objects.filter(external_ref__startswith="ss-1").count() == 1
+    assert DistributionLogEntry.objects.filter(external_ref__isnull=True).count() == 2
