@@ -124,6 +124,24 @@ def canonical_json(payload: Mapping[str, Any]) -> str:
     return _canonical_encode(payload)
 
 
+# The same, with _jsonable() for what JSON has no type for (dates, decimals, models…), met only at the
+# leaves that need it: an event's changes are encoded in one C pass instead of being copied first.
+_lenient_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                   default=_jsonable).encode
+
+
+def _event_json(value: Mapping[str, Any] | None) -> str:
+    """canonical_json(_jsonable(value)): what an event's changes or data are hashed and stored as."""
+    if not value:
+        return "{}"
+    if type(value) is dict:
+        try:
+            return _lenient_encode(value)  # keys as JSON writes them (3 -> "3")
+        except TypeError:  # keys of mixed types, which cannot be sorted: the general rules below
+            pass
+    return _canonical_encode(_jsonable(value))
+
+
 def _json_value(value: Any) -> str:
     """canonical_json() of one value; strings (most values) go straight to the C string encoder."""
     return encode_basestring(value) if type(value) is str else _canonical_encode(value)
@@ -214,10 +232,10 @@ _ROW_FIELDS = ("seq", "at", "actor_id", "actor_label", "action", "target_type", 
                "reason", "changes", "data", "request_ip", "batch_id", "prev_hash", "hash")
 
 
-def _chain_rows(actor: User | None, events: Iterable[PendingEvent]) -> Iterator[tuple[tuple, dict, dict]]:
+def _chain_rows(actor: User | None, events: Iterable[PendingEvent]) -> Iterator[tuple]:
     """Take the chain lock and read the head and the clock now; return an iterator that builds each event's
     row (values in the order of _ROW_FIELDS, changes and data as their JSON text) with its hash, one after
-    the other, with the event's plain changes and data beside it.
+    the other.
 
     Each event's changes and data are encoded once: the same text is part of the hashed canonical JSON
     and is what PostgreSQL stores. The iterator may be consumed while a COPY streams (it runs no query)."""
@@ -233,7 +251,7 @@ def _chain_rows(actor: User | None, events: Iterable[PendingEvent]) -> Iterator[
     request_ip_j = _json_value(request_ip)
     batch_j = _json_value(ctx.batch_id) if ctx else None
 
-    def rows() -> Iterator[tuple[tuple, dict, dict]]:
+    def rows() -> Iterator[tuple]:
         nonlocal seq, prev_hash
         sha256 = hashlib.sha256
         reasons: dict[str, tuple[str, str]] = {}
@@ -241,10 +259,8 @@ def _chain_rows(actor: User | None, events: Iterable[PendingEvent]) -> Iterator[
         for pending in events:
             target_type, target_id, target_repr = _target_fields(pending)
             seq += 1
-            changes = _jsonable(dict(pending.changes or {}))
-            data = _jsonable(dict(pending.data or {}))
-            changes_j = _canonical_encode(changes)
-            data_j = _canonical_encode(data)
+            changes_j = _event_json(pending.changes)
+            data_j = _event_json(pending.data)
             if pending.reason not in reasons:
                 stripped = pending.reason.strip()
                 reasons[pending.reason] = (stripped, _json_value(stripped))
@@ -260,8 +276,8 @@ def _chain_rows(actor: User | None, events: Iterable[PendingEvent]) -> Iterator[
                 request_ip=request_ip_j, batch_id=batch_j or _json_value(batch_id), prev_hash=_json_value(prev_hash),
             )
             event_hash = sha256((prev_hash + payload).encode()).hexdigest()
-            yield ((seq, now, actor_id, actor_label, action, target_type, target_id, target_repr, reason, changes_j,
-                    data_j, request_ip, batch_id, prev_hash, event_hash), changes, data)
+            yield (seq, now, actor_id, actor_label, action, target_type, target_id, target_repr, reason, changes_j,
+                   data_j, request_ip, batch_id, prev_hash, event_hash)
             prev_hash = event_hash
 
     return rows()
@@ -286,15 +302,16 @@ def record_events(*, actor: User | None, events: Iterable[PendingEvent], return_
         if first is None:
             return []
         chained = _chain_rows(actor, itertools.chain([first], events))
-        copy_rows(AuditEvent, _ROW_FIELDS, (row for row, _, _ in chained))
+        copy_rows(AuditEvent, _ROW_FIELDS, chained)
         return []
     events = list(events)
     if not events:
         return []
     instances = []
-    for row, changes, data in _chain_rows(actor, events):
+    for row in _chain_rows(actor, events):
         values = dict(zip(_ROW_FIELDS, row, strict=True))
-        values["changes"], values["data"] = changes, data
+        # Stored as exactly the JSON that was hashed.
+        values["changes"], values["data"] = json.loads(values["changes"]), json.loads(values["data"])
         event = AuditEvent(**values)
         if actor is not None:
             event.actor = actor

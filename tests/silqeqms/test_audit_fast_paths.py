@@ -15,6 +15,7 @@ from distribution.summaries import verify_summaries
 from silqeqms.audit import (
     PendingEvent,
     _canonical_event,
+    _event_json,
     _hash_payload,
     _json_value,
     _jsonable,
@@ -66,6 +67,19 @@ def test_jsonable_fast_paths_agree_with_the_general_rules():
         "a": [None, "2026-01-02"], "3": ["1.50", {"4": [5]}], "None": True,
         "m": {"x": "00000000-0000-0000-0000-000000000001"}, "t": ["x", 1.5, False, "2026-01-02T03:04:00"],
     }
+
+
+@pytest.mark.parametrize("value", [
+    {"ship_date": [None, datetime.date(2026, 1, 2)], "quantity": [3, 4], "notes": ["", 'say "hi"']},
+    {"amount": [decimal.Decimal("1.50"), None], "ref": [uuid.UUID(int=1), {"nested": (1, "x", {2})}]},
+    {"when": [datetime.datetime(2026, 1, 2, 3, 4, 5), "Hôpital"], "ok": [False, True]},
+    {3: ["int key"], "s": ["str key"]},  # keys of mixed types: the general rules
+    {},
+])
+def test_event_json_is_the_canonical_json_of_the_general_rules(value):
+    """Events are encoded in one pass (dates and the like converted at the leaves); the text must be the
+    canonical JSON of what _jsonable() makes of the value."""
+    assert _event_json(value) == canonical_json(_jsonable(value))
 
 
 @pytest.mark.parametrize("return_events", [True, False])
