@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from dataclasses import dataclass, field
 
 from django.db.models import Value
@@ -25,7 +26,9 @@ def _undefuse(value):
 
 
 def csv_rows_to_lines(rows: list[CsvRow]) -> list[ImportLine]:
-    return [ImportLine(**{name: _undefuse(getattr(row, name)) for name in _LINE_FIELDS}) for row in rows]
+    values_of = operator.attrgetter(*_LINE_FIELDS)  # ImportLine's fields, in order
+    return [ImportLine(*[v[1:] if type(v) is str and v.startswith(_DEFUSED_PREFIXES) else v  # _undefuse, inlined
+                         for v in values_of(row)]) for row in rows]
 
 
 @dataclass

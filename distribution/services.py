@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import hashlib
 import itertools
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -282,16 +283,21 @@ class ImportResult:
 MAX_QUANTITY = 2_147_483_647  # the database's integer column
 _TEXT_LIMITS = {f.name: f.max_length for f in DistributionLogEntry._meta.fields
                 if isinstance(f, CharField) and f.name in {fl.name for fl in dataclasses.fields(ImportLine)}}
+_TEXT_VALUES = operator.attrgetter(*_TEXT_LIMITS)
 
 
 def _line_problems(row: ImportLine, latest: datetime.date | None = None) -> list[str]:
     """What the model would refuse, checked cheaply per row (the parsers have checked types already;
     a full_clean() per row costs more than the insert)."""
-    problems = [f"{name} is longer than {limit} characters" for name, limit in _TEXT_LIMITS.items()
-                if len(getattr(row, name) or "") > limit]
-    for name in ("order_number", "facility_name", "sku"):
-        if not (getattr(row, name) or "").strip():
-            problems.append(f"{name} is required")
+    texts = _TEXT_VALUES(row)
+    problems = [f"{name} is longer than {limit} characters"
+                for (name, limit), value in zip(_TEXT_LIMITS.items(), texts, strict=True) if len(value or "") > limit]
+    if not (row.order_number or "").strip():
+        problems.append("order_number is required")
+    if not (row.facility_name or "").strip():
+        problems.append("facility_name is required")
+    if not (row.sku or "").strip():
+        problems.append("sku is required")
     if not isinstance(row.quantity, int) or not 1 <= row.quantity <= MAX_QUANTITY:
         problems.append(f"quantity {row.quantity!r} must be a whole number from 1 to {MAX_QUANTITY:,}")
     date_problem = ship_date_problem(row.ship_date, latest=latest)
