@@ -32,6 +32,7 @@ class DistributionLogEntry(models.Model):
         null=True,
         blank=True,
         related_name="distribution_entries",
+        db_index=False,  # dist_customer_date_idx (customer, ship_date) serves every lookup by customer
     )
     # The consignee as shipped: a snapshot, kept even when the customer record changes later.
     facility_name = models.CharField("Facility", max_length=255)
@@ -120,9 +121,8 @@ class DistributionLogEntry(models.Model):
             # uses a btree for LIKE with this operator class (SQLite ignores it).
             models.Index(fields=["external_ref"], opclasses=["varchar_pattern_ops"],
                          condition=Q(external_ref__isnull=False), name="dist_external_ref_like"),
-            # A customer's order history (its lines by date).
-            models.Index(fields=["customer", "ship_date"], condition=~Q(status="voided"),
-                         name="dist_live_customer_date_idx"),
+            # A customer's order history (its lines by date), merges, and unlinked entries (customer NULL).
+            models.Index(fields=["customer", "ship_date"], name="dist_customer_date_idx"),
             # The dashboard's "customers active in the window": an index-only range scan of the window.
             # (With the log in ship-date order, as a real one is, PostgreSQL otherwise reads every row.)
             models.Index(fields=["ship_date", "customer"], condition=~Q(status="voided"),
