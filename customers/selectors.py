@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
+    F,
     Max,
     Min,
     OuterRef,
@@ -55,20 +55,15 @@ def _live_entries():
 
 
 def customer_list(user: User) -> QuerySet[Customer]:
-    """Customers with primary rep, orders, units and last order date, as correlated subqueries so a
-    page of 50 costs the same whatever the size of the distribution log."""
-    entries = _live_entries().filter(customer=OuterRef("pk"))
-    per_customer = entries.order_by().values("customer")
+    """Customers with primary rep, orders, units and last order date. The figures come from the
+    per-customer summary the distribution services keep exact (one join), not from adding up every
+    entry of each customer on the page (~0.5 s a page at a million entries)."""
     return (
         customers_visible_to(user)
         .annotate(
-            order_count=Coalesce(
-                Subquery(per_customer.annotate(n=Count("order_number", distinct=True)).values("n")[:1],
-                         output_field=IntegerField()), Value(0)),
-            unit_count=Coalesce(
-                Subquery(per_customer.annotate(n=Sum("quantity")).values("n")[:1], output_field=IntegerField()),
-                Value(0)),
-            last_order_date=Subquery(per_customer.annotate(d=Max("ship_date")).values("d")[:1]),
+            order_count=Coalesce(F("order_stats__order_count"), Value(0)),
+            unit_count=Coalesce(F("order_stats__units"), Value(0)),
+            last_order_date=F("order_stats__last_order_date"),
             primary_rep_name=Subquery(
                 RepAssignment.objects.filter(customer=OuterRef("pk"), is_primary=True).values("rep__username")[:1]
             ),
@@ -76,10 +71,18 @@ def customer_list(user: User) -> QuerySet[Customer]:
     )
 
 
+def _order_summaries():
+    # One row per (customer, order) of live entries, kept exact by the distribution services.
+    from django.apps import apps
+
+    return apps.get_model("distribution", "OrderSummary").objects
+
+
 def customer_totals(customer: Customer) -> dict:
-    totals = _live_entries().filter(customer=customer).aggregate(
-        first_order=Min("ship_date"), last_order=Max("ship_date"),
-        orders=Count("order_number", distinct=True), units=Coalesce(Sum("quantity"), 0), lines=Count("id"),
+    """Orders, units, lines, first and last order of the customer's live entries, from its order summaries."""
+    totals = _order_summaries().filter(customer=customer).aggregate(
+        first_order=Min("first_ship_date"), last_order=Max("last_ship_date"), orders=Count("id"),
+        units=Coalesce(Sum("units"), 0), lines=Coalesce(Sum("lines"), 0),
     )
     return totals
 
@@ -96,8 +99,8 @@ def customer_order_lines(customer: Customer):
 def customer_orders(customer: Customer):
     """One row per order: number, date (earliest ship date), lines, units (voided lines left out)."""
     return (
-        _live_entries().filter(customer=customer).values("order_number")
-        .annotate(order_date=Min("ship_date"), lines=Count("id"), units=Sum("quantity"))
+        _order_summaries().filter(customer=customer)
+        .values("order_number", "lines", "units", order_date=F("first_ship_date"))
         .order_by("-order_date", "-order_number")
     )
 

@@ -212,6 +212,7 @@ class OrderSummary(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     order_number = models.CharField(max_length=64)
     first_ship_date = models.DateField()
+    last_ship_date = models.DateField(null=True)  # null only before migration 0011 filled it in
     units = models.PositiveIntegerField()
     lines = models.PositiveIntegerField()
 
@@ -225,11 +226,15 @@ class OrderSummary(models.Model):
 
 
 class CustomerOrderStats(models.Model):
-    """Per customer: how many orders and the first order's date (first-time vs repeat)."""
+    """Per customer: how many orders and the first order's date (first-time vs repeat); units and the
+    last ship date, so the customer list shows them without adding up every entry of every customer."""
 
-    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, primary_key=True,
+                                    related_name="order_stats")
     order_count = models.PositiveIntegerField()
     first_order_date = models.DateField()
+    units = models.PositiveBigIntegerField(default=0)
+    last_order_date = models.DateField(null=True)  # null only before migration 0011 filled it in
 
     class Meta:
         default_permissions = ()

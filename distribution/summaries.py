@@ -74,10 +74,10 @@ def _refresh_orders(keys: set[tuple[int, str]]) -> None:
         rows = (
             _live().filter(customer_id__in=customers, order_number__in=numbers)
             .values("customer_id", "order_number")
-            .annotate(first=Min("ship_date"), units=Sum("quantity"), lines=Count("id"))
+            .annotate(first=Min("ship_date"), last=Max("ship_date"), units=Sum("quantity"), lines=Count("id"))
         )
         fresh = [OrderSummary(customer_id=r["customer_id"], order_number=r["order_number"], first_ship_date=r["first"],
-                              units=r["units"], lines=r["lines"]) for r in rows]
+                              last_ship_date=r["last"], units=r["units"], lines=r["lines"]) for r in rows]
         OrderSummary.objects.filter(customer_id__in=customers, order_number__in=numbers).delete()
         OrderSummary.objects.bulk_create(fresh, batch_size=2000)
 
@@ -86,10 +86,10 @@ def _refresh_customers(customer_ids: set[int]) -> None:
     for batch in batched(sorted(customer_ids)):
         rows = (
             OrderSummary.objects.filter(customer_id__in=batch).order_by().values("customer_id")
-            .annotate(n=Count("id"), first=Min("first_ship_date"))
+            .annotate(n=Count("id"), first=Min("first_ship_date"), units=Sum("units"), last=Max("last_ship_date"))
         )
-        fresh = [CustomerOrderStats(customer_id=r["customer_id"], order_count=r["n"], first_order_date=r["first"])
-                 for r in rows]
+        fresh = [CustomerOrderStats(customer_id=r["customer_id"], order_count=r["n"], first_order_date=r["first"],
+                                    units=r["units"], last_order_date=r["last"]) for r in rows]
         CustomerOrderStats.objects.filter(customer_id__in=batch).delete()
         CustomerOrderStats.objects.bulk_create(fresh)
 
@@ -155,8 +155,8 @@ def _refresh_in_sql(touched: Touched) -> None:
                 "WHERE s.customer_id = k.customer_id AND s.order_number = k.order_number",
                 [list(customers), list(numbers)])
             cursor.execute(
-                f"INSERT INTO {t['orders']} (customer_id, order_number, first_ship_date, units, lines) "
-                "SELECT e.customer_id, e.order_number, MIN(e.ship_date), SUM(e.quantity), COUNT(*) "
+                f"INSERT INTO {t['orders']} (customer_id, order_number, first_ship_date, last_ship_date, units, lines) "
+                "SELECT e.customer_id, e.order_number, MIN(e.ship_date), MAX(e.ship_date), SUM(e.quantity), COUNT(*) "
                 f"FROM {t['entry']} e JOIN ({keys}) k "
                 "ON e.customer_id = k.customer_id AND e.order_number = k.order_number "
                 "WHERE e.status <> %s GROUP BY e.customer_id, e.order_number",
@@ -165,8 +165,8 @@ def _refresh_in_sql(touched: Touched) -> None:
             ids = sorted(touched.customers)
             cursor.execute(f"DELETE FROM {t['customers']} WHERE customer_id = ANY(%s::bigint[])", [ids])
             cursor.execute(
-                f"INSERT INTO {t['customers']} (customer_id, order_count, first_order_date) "
-                f"SELECT customer_id, COUNT(*), MIN(first_ship_date) FROM {t['orders']} "
+                f"INSERT INTO {t['customers']} (customer_id, order_count, first_order_date, units, last_order_date) "
+                f"SELECT customer_id, COUNT(*), MIN(first_ship_date), SUM(units), MAX(last_ship_date) FROM {t['orders']} "
                 "WHERE customer_id = ANY(%s::bigint[]) GROUP BY customer_id", [ids])
         if touched.lots:
             lots = sorted(touched.lots)
@@ -215,11 +215,13 @@ def add_new_entries(entry_ids: list[int]) -> None:
             "WITH new AS MATERIALIZED ("
             "  SELECT customer_id, order_number, lot_number, ship_date, sku, quantity "
             f" FROM {t['entry']} WHERE id = ANY(%s::bigint[]) AND status <> %s), "
-            f"orders AS (INSERT INTO {t['orders']} AS s (customer_id, order_number, first_ship_date, units, lines) "
-            "  SELECT customer_id, order_number, MIN(ship_date), SUM(quantity), COUNT(*) FROM new "
+            f"orders AS (INSERT INTO {t['orders']} AS s "
+            "  (customer_id, order_number, first_ship_date, last_ship_date, units, lines) "
+            "  SELECT customer_id, order_number, MIN(ship_date), MAX(ship_date), SUM(quantity), COUNT(*) FROM new "
             "  WHERE customer_id IS NOT NULL GROUP BY customer_id, order_number "
             "  ON CONFLICT (customer_id, order_number) DO UPDATE SET "
             "  first_ship_date = LEAST(s.first_ship_date, EXCLUDED.first_ship_date), "
+            "  last_ship_date = GREATEST(s.last_ship_date, EXCLUDED.last_ship_date), "
             "  units = s.units + EXCLUDED.units, lines = s.lines + EXCLUDED.lines RETURNING 1), "
             f"lots AS (INSERT INTO {t['lots']} AS s (lot_number, units, entries, first_ship_date, last_ship_date) "
             "  SELECT lot_number, SUM(quantity), COUNT(*), MIN(ship_date), MAX(ship_date) FROM new "
@@ -242,15 +244,17 @@ def add_new_entries(entry_ids: list[int]) -> None:
 def _expected() -> dict[str, dict]:
     live = _live()
     orders = {
-        (r["customer_id"], r["order_number"]): (r["first"], r["units"], r["lines"])
+        (r["customer_id"], r["order_number"]): (r["first"], r["last"], r["units"], r["lines"])
         for r in live.filter(customer__isnull=False).values("customer_id", "order_number")
-        .annotate(first=Min("ship_date"), units=Sum("quantity"), lines=Count("id")).iterator()
+        .annotate(first=Min("ship_date"), last=Max("ship_date"), units=Sum("quantity"), lines=Count("id")).iterator()
     }
     customers: dict[int, list] = {}
-    for (customer_id, _), (first, _, _) in orders.items():
-        stats = customers.setdefault(customer_id, [0, first])
+    for (customer_id, _), (first, last, units, _) in orders.items():
+        stats = customers.setdefault(customer_id, [0, first, 0, last])
         stats[0] += 1
         stats[1] = min(stats[1], first)
+        stats[2] += units
+        stats[3] = max(stats[3], last)
     lots = {
         r["lot_number"]: (r["units"], r["n"], r["first"], r["last"])
         for r in live.values("lot_number").annotate(units=Sum("quantity"), n=Count("id"), first=Min("ship_date"),
@@ -264,9 +268,9 @@ def _expected() -> dict[str, dict]:
 
 def _stored() -> dict[str, dict]:
     return {
-        "orders": {(o.customer_id, o.order_number): (o.first_ship_date, o.units, o.lines)
+        "orders": {(o.customer_id, o.order_number): (o.first_ship_date, o.last_ship_date, o.units, o.lines)
                    for o in OrderSummary.objects.iterator()},
-        "customers": {c.customer_id: (c.order_count, c.first_order_date)
+        "customers": {c.customer_id: (c.order_count, c.first_order_date, c.units, c.last_order_date)
                       for c in CustomerOrderStats.objects.iterator()},
         "lots": {lot.lot_number: (lot.units, lot.entries, lot.first_ship_date, lot.last_ship_date)
                  for lot in LotSummary.objects.iterator()},
@@ -297,14 +301,17 @@ def rebuild_summaries(batch_size: int = 5000) -> None:
     live = _live()
     _bulk_insert(OrderSummary, (
         OrderSummary(customer_id=r["customer_id"], order_number=r["order_number"], first_ship_date=r["first"],
-                     units=r["units"], lines=r["lines"])
+                     last_ship_date=r["last"], units=r["units"], lines=r["lines"])
         for r in live.filter(customer__isnull=False).values("customer_id", "order_number")
-        .annotate(first=Min("ship_date"), units=Sum("quantity"), lines=Count("id")).iterator(chunk_size=batch_size)
+        .annotate(first=Min("ship_date"), last=Max("ship_date"), units=Sum("quantity"), lines=Count("id"))
+        .iterator(chunk_size=batch_size)
     ), batch_size)
     _bulk_insert(CustomerOrderStats, (
-        CustomerOrderStats(customer_id=r["customer_id"], order_count=r["n"], first_order_date=r["first"])
+        CustomerOrderStats(customer_id=r["customer_id"], order_count=r["n"], first_order_date=r["first"],
+                           units=r["units"], last_order_date=r["last"])
         for r in OrderSummary.objects.order_by().values("customer_id")
-        .annotate(n=Count("id"), first=Min("first_ship_date")).iterator(chunk_size=batch_size)
+        .annotate(n=Count("id"), first=Min("first_ship_date"), units=Sum("units"), last=Max("last_ship_date"))
+        .iterator(chunk_size=batch_size)
     ), batch_size)
     _bulk_insert(LotSummary, (
         LotSummary(lot_number=r["lot_number"], units=r["units"], entries=r["n"], first_ship_date=r["first"],

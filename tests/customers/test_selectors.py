@@ -44,6 +44,11 @@ def history(customer):
     DistributionLogEntryFactory(customer=customer, order_number="SO-9", ship_date=D(2026, 6, 1), quantity=100,
                                 lot_number="LOT9", status=Status.VOIDED)
     DistributionLogEntryFactory(order_number="SO-1", quantity=50)  # another customer's order of the same number
+    # The factory writes rows directly, as a bulk load would; the services keep the summaries in step,
+    # here they are rebuilt as after a bulk load.
+    from distribution.summaries import rebuild_summaries
+
+    rebuild_summaries()
 
 
 # Visibility -------------------------------------------------------------------------------------------
