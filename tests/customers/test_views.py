@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from customers.models import Customer, CustomerAlias, CustomerNote, RepAssignment
 from customers.services import add_note, delete_note, update_customer
-from distribution.models import Status
 from distribution.services import entry_create
 from silqeqms.models import AuditEvent
 from tests.factories import (
