@@ -12,13 +12,15 @@ _NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 class CustomerTable(BoundedTable):
     """Reads only what customers.selectors.customer_list() annotates: no query per row."""
 
-    facility_name = tables.Column(verbose_name="Facility", linkify=True)
-    city_state = tables.Column(verbose_name="City, state", order_by=("state", "city", "facility_name"),
+    # Every order ends with the id, so customers with equal values keep one order from page to page.
+    facility_name = tables.Column(verbose_name="Facility", linkify=True, order_by=("facility_name", "id"))
+    city_state = tables.Column(verbose_name="City, state", order_by=("state", "city", "facility_name", "id"),
                                empty_values=())
-    primary_rep_name = tables.Column(verbose_name="Primary rep", default="—")
-    order_count = tables.Column(verbose_name="Orders", attrs=_NUM)
-    unit_count = tables.Column(verbose_name="Units", attrs=_NUM)
-    last_order_date = tables.DateColumn(verbose_name="Last order", format="Y-m-d", default="—")
+    primary_rep_name = tables.Column(verbose_name="Primary rep", default="—", order_by=("primary_rep_name", "id"))
+    order_count = tables.Column(verbose_name="Orders", attrs=_NUM, order_by=("order_count", "id"))
+    unit_count = tables.Column(verbose_name="Units", attrs=_NUM, order_by=("unit_count", "id"))
+    last_order_date = tables.DateColumn(verbose_name="Last order", format="Y-m-d", default="—",
+                                        order_by=("last_order_date", "id"))
 
     class Meta:
         model = Customer

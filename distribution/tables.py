@@ -42,14 +42,16 @@ def _lot_cell(entry, lots_url: str) -> SafeString:
 class DistributionLogEntryTable(HandWrittenRowsMixin, BoundedTable):
     id = tables.Column(linkify=True, verbose_name="#")
     ship_date = tables.DateColumn(verbose_name="Ship date")
-    order_number = tables.Column(verbose_name="Order")
-    facility_name = tables.Column(verbose_name="Consignee")
-    sku = tables.Column(verbose_name="SKU")
-    lot_number = tables.Column(verbose_name="Lot")
-    quantity = tables.Column(verbose_name="Qty", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    # Every order ends with the id, so rows with equal values keep one order from page to page.
+    order_number = tables.Column(verbose_name="Order", order_by=("order_number", "id"))
+    facility_name = tables.Column(verbose_name="Consignee", order_by=("facility_name", "id"))
+    sku = tables.Column(verbose_name="SKU", order_by=("sku", "id"))
+    lot_number = tables.Column(verbose_name="Lot", order_by=("lot_number", "id"))
+    quantity = tables.Column(verbose_name="Qty", attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+                             order_by=("quantity", "id"))
     rep = tables.Column(verbose_name="Rep", accessor="rep__username", order_by=("rep__username", "-id"))
-    source = tables.Column()
-    status = tables.Column()
+    source = tables.Column(order_by=("source", "id"))
+    status = tables.Column(order_by=("status", "id"))
 
     class Meta:
         model = DistributionLogEntry
@@ -93,14 +95,16 @@ class DistributionLogEntryTable(HandWrittenRowsMixin, BoundedTable):
 
 
 class LotTraceTable(HandWrittenRowsMixin, BoundedTable):
-    ship_date = tables.DateColumn(verbose_name="Ship date")
-    facility_name = tables.Column(verbose_name="Consignee")
+    # As in the log, every order ends with the id so that pages are stable.
+    ship_date = tables.DateColumn(verbose_name="Ship date", order_by=("ship_date", "id"))
+    facility_name = tables.Column(verbose_name="Consignee", order_by=("facility_name", "id"))
     address = tables.Column(accessor="consignee_address", verbose_name="Address", orderable=False)
-    order_number = tables.Column(verbose_name="Order")
-    sku = tables.Column(verbose_name="SKU")
-    quantity = tables.Column(verbose_name="Qty", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    rep = tables.Column(accessor="rep__username", verbose_name="Rep")
-    status = tables.Column()
+    order_number = tables.Column(verbose_name="Order", order_by=("order_number", "id"))
+    sku = tables.Column(verbose_name="SKU", order_by=("sku", "id"))
+    quantity = tables.Column(verbose_name="Qty", attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+                             order_by=("quantity", "id"))
+    rep = tables.Column(accessor="rep__username", verbose_name="Rep", order_by=("rep__username", "id"))
+    status = tables.Column(order_by=("status", "id"))
 
     class Meta:
         model = DistributionLogEntry

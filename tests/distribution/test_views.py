@@ -404,3 +404,22 @@ def test_ship_date_seek_names_the_day_of_a_row_and_how_many_rows_come_before_it(
     assert ship_date_seek(5) == (day, 4)
     assert ship_date_seek(1, descending=False) == (day, 0)
     assert ship_date_seek(2, descending=False) == (day + datetime.timedelta(days=1), 2)
+
+
+@pytest.mark.parametrize("sort", ["quantity", "-quantity", "status", "-source", "sku", "-facility_name"])
+def test_sorting_by_a_column_of_equal_values_pages_through_every_row_once(admin_client, admin_user, sort):
+    for n in range(20):
+        services.entry_create(actor=admin_user, data=entry_data(order_number=f"SO-{n}", quantity=2))
+    seen = []
+    for page in (1, 2, 3):
+        response = admin_client.get(reverse("distribution:entry_list"), {"sort": sort, "per_page": 7, "page": page})
+        seen += [row.record.pk for row in response.context["table"].page.object_list]
+    ids = sorted(DistributionLogEntry.objects.values_list("pk", flat=True))
+    assert seen == (ids if not sort.startswith("-") else ids[::-1])
+
+
+def test_choosing_a_sort_order_starts_again_at_the_first_page(admin_client, admin_user):
+    for n in range(3):
+        services.entry_create(actor=admin_user, data=entry_data(order_number=f"SO-{n}"))
+    html = admin_client.get(reverse("distribution:entry_list"), {"page": 2, "per_page": 1, "sku": ""}).content.decode()
+    assert 'href="?per_page=1&amp;sku=&amp;sort=quantity"' in html
