@@ -105,7 +105,8 @@ class DistributionLogEntry(models.Model):
         indexes = [
             models.Index(fields=["-ship_date", "-id"], name="dist_ship_date_idx"),
             models.Index(fields=["order_number"], name="dist_order_idx"),
-            # The list's SKU and order filters ignore case (UPPER(col) = UPPER(value)).
+            # The list's SKU and order filters ignore case (UPPER(col) = UPPER(value)). On PostgreSQL
+            # migration 0012 adds INCLUDE (sku) to the SKU index, so filtered counts are index-only.
             models.Index(Upper("sku"), F("ship_date").desc(), name="dist_sku_upper_idx"),
             models.Index(Upper("order_number"), name="dist_order_upper_idx"),
             models.Index(fields=["lot_number", "ship_date"], name="dist_lot_idx"),

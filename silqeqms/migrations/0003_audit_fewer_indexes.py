@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Unapplying runs the operations backwards: the triggers go back on after the table is rebuilt.
+        migrations.RunPython(migrations.RunPython.noop, reinstall_triggers),
         migrations.AlterField(
             model_name='auditevent',
             name='action',
@@ -52,5 +54,5 @@ class Migration(migrations.Migration):
             model_name='auditevent',
             index=models.Index(fields=['batch_id'], name='audit_batch_idx'),
         ),
-        migrations.RunPython(reinstall_triggers, reinstall_triggers),
+        migrations.RunPython(reinstall_triggers, migrations.RunPython.noop),
     ]
