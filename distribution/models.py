@@ -256,6 +256,8 @@ class LotSummary(models.Model):
 
     class Meta:
         default_permissions = ()
+        # Lot lookups ignore case (the lot search, the list's lot filter, the trace page's other spellings).
+        indexes = [models.Index(Upper("lot_number"), name="lotsummary_upper_idx")]
 
     def __str__(self) -> str:
         return f"lot {self.lot_number or '(pending)'}: {self.units} units"

@@ -24,13 +24,13 @@ def entries_visible_to(user: User) -> QuerySet[DistributionLogEntry]:
 
 
 def entry_list(user: User) -> QuerySet[DistributionLogEntry]:
-    return entries_visible_to(user).select_related("rep", "customer").order_by("-ship_date", "-id")
+    return entries_visible_to(user).select_related("rep").order_by("-ship_date", "-id")  # rows show the rep
 
 
 def lot_trace_entries(user: User, lot: str) -> QuerySet[DistributionLogEntry]:
     """Every line shipped from a lot, voided ones included (they are shown struck through)."""
     return (
-        entries_visible_to(user).filter(lot_number=lot).select_related("rep", "customer")
+        entries_visible_to(user).filter(lot_number=lot).select_related("rep")
         .order_by("ship_date", "facility_name", "order_number", "id")
     )
 
