@@ -15,7 +15,7 @@ class HandWrittenRowsMixin:
     """The page's rows as one string built in Python (`{{ table.body_html }}` in the table template).
 
     The two busiest tables (the log and the lot trace) render 50–100 rows of ten cells; through Django's
-    template engine that was ~20 ms a page, through format_html it is ~1 ms. Every value is still
+    template engine that was ~20 ms a page, through format_html a few ms. Every value is still
     escaped by format_html. Headers, sorting and paging stay django-tables2's.
     """
 
