@@ -689,3 +689,25 @@ def test_a_rep_is_offered_only_themselves_in_the_rep_filter(client, rep_user, ro
     client.force_login(rep_user)
     choices = list(client.get(url("customer_list")).context["filter"].form.fields["rep"].queryset)
     assert choices == [rep_user]
+
+
+@pytest.mark.parametrize("sort", ["last_order_date", "-last_order_date", "primary_rep_name", "-primary_rep_name"])
+def test_customers_without_orders_or_rep_come_last_in_either_direction(admin_client, admin_user, ops_user, sort):
+    for name, day in [("Hospital A", datetime.date(2026, 3, 1)), ("Clinic B", datetime.date(2026, 4, 1))]:
+        entry = entry_create(actor=admin_user, data=entry_data(facility_name=name, ship_date=day))
+        if not entry.customer.rep_assignments.filter(is_primary=True).exists():
+            RepAssignmentFactory(customer=entry.customer, rep=ops_user, is_primary=True)
+    CustomerFactory(facility_name="Nothing Yet")
+    response = admin_client.get(url("customer_list"), {"sort": sort})
+    names = [row.record.facility_name for row in response.context["table"].page.object_list]
+    assert names[-1] == "Nothing Yet"
+    if sort.endswith("last_order_date"):
+        assert names[:2] == (["Hospital A", "Clinic B"] if sort == "last_order_date" else ["Clinic B", "Hospital A"])
+
+
+def test_paging_through_lots_keeps_the_order_history_page(admin_client, admin_user, customer):
+    for n in range(30):
+        entry_create(actor=admin_user, data=entry_data(customer=customer, facility_name=customer.facility_name,
+                                                       order_number=f"SO-{n}", lot_number=f"L-{n}"))
+    html = admin_client.get(customer.get_absolute_url(), {"orders_page": 2}).content.decode()
+    assert "orders_page=2&amp;lots_page=2#lots" in html
