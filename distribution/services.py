@@ -238,6 +238,7 @@ class PlannedLine:
     customer_key: str
     rep: User | None
     duplicate_of: int | None = None
+    repeats_line: int | None = None  # the earlier line of the same file this one repeats exactly
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -264,6 +265,12 @@ class ImportPlan:
     @property
     def duplicates(self) -> list[PlannedLine]:
         return [p for p in self.lines if p.status == "duplicate"]
+
+    @property
+    def repeats(self) -> list[PlannedLine]:
+        """Lines to import that repeat an earlier line of the same file exactly: imported too (two equal
+        lines can be two shipments), but shown so that a copy-and-paste slip is caught in the preview."""
+        return [p for p in self.to_create if p.repeats_line]
 
     @property
     def new_customer_keys(self) -> set[str]:
@@ -371,10 +378,16 @@ def plan_import(rows: Sequence[ImportLine]) -> ImportPlan:
             ref = e["customer__company_key"] or canonical_customer_key(e["facility_name"])
             existing[_duplicate_key(e["ship_date"], e["order_number"], ref, e["sku"], e["lot_number"],
                                     e["quantity"])] = e["id"]
+    first_line: dict[tuple, int] = {}
     for p in planned:
         ref = p.customer.company_key if p.customer else p.customer_key
-        p.duplicate_of = existing.get(_duplicate_key(p.row.ship_date, p.row.order_number, ref, p.row.sku,
-                                                     p.row.lot_number, p.row.quantity))
+        key = _duplicate_key(p.row.ship_date, p.row.order_number, ref, p.row.sku, p.row.lot_number,
+                             p.row.quantity) if not p.errors else None
+        p.duplicate_of = existing.get(key) if key else None
+        if key and not p.duplicate_of:
+            p.repeats_line = first_line.setdefault(key, p.row.line)
+            if p.repeats_line == p.row.line:
+                p.repeats_line = None
     return ImportPlan(lines=planned)
 
 

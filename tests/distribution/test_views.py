@@ -439,3 +439,16 @@ def test_the_sku_filter_counts_from_the_index_alone_on_postgresql(admin_client):
     DistributionLogEntryFactory(sku="211810spt")
     assert admin_client.get(reverse("distribution:entry_list"), {"sku": "211810SPT"}).context[
         "table"].paginator.count == 1
+
+
+def test_csv_preview_points_out_rows_that_repeat_an_earlier_row_of_the_file(ops_client):
+    """Two equal lines can be two shipments, so both are imported, but the preview says so first."""
+    row = "2026-03-01,SO-1,Hospital A,1 Main St,Austin,TX,78701,211810SPT,LOT1,5,\n"
+    data = _csv_bytes(row + "2026-03-01,SO-1,Hospital A,1 Main St,Austin,TX,78701,311400KIT,LOT2,1,\n" + row)
+    preview = _upload(ops_client, data)
+    html = preview.content.decode()
+    assert "1 row repeats an earlier row of this file exactly (line 4 = line 2)" in html
+    assert "repeats line 2" in html
+    token = preview.context["confirm_form"].initial["token"]
+    ops_client.post(reverse("distribution:import_csv"), {"token": token, "reason": "March ERP export"})
+    assert DistributionLogEntry.objects.filter(sku="211810SPT").count() == 2
