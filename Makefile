@@ -31,6 +31,7 @@ e2e: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## bench: benchmarks on PostgreSQL (DATABASE_URL, default a local silqeqms_bench database)

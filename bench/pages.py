@@ -68,8 +68,8 @@ def measure_pages(client, repeat: int) -> dict:
 def measure_import(rows: int) -> dict:
     """Parse and import a CSV of `rows` new rows in one transaction, then roll it back."""
     from distribution import services
-    from distribution.importers.csv import parse_distribution_csv
-    from distribution.imports import csv_rows_to_lines
+    from distribution.imports.csv_file import parse_distribution_csv
+    from distribution.imports.rows import csv_rows_to_lines
     from silqeqms.audit import audit_batch
     from silqeqms.models import User
 

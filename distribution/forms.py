@@ -5,8 +5,8 @@ import math
 from django import forms
 
 from customers.models import Customer
-from distribution.importers.csv import MAX_CSV_BYTES
-from distribution.importers.pdf import MAX_PDF_BYTES, MAX_PDF_PAGES
+from distribution.imports.csv_file import MAX_CSV_BYTES
+from distribution.imports.pdf import MAX_PDF_BYTES, MAX_PDF_PAGES
 from distribution.models import DistributionLogEntry
 from distribution.services import MAX_QUANTITY, ship_date_problem
 from silqeqms.forms import ReasonField

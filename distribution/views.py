@@ -18,7 +18,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from customers.selectors import customers_visible_to, is_rep_scoped
 from customers.services import StaleVersionError
-from distribution import selectors, services, staging
+from distribution import selectors, services
 from distribution.filters import DistributionLogEntryFilterSet
 from distribution.forms import (
     ConfirmForm,
@@ -30,9 +30,10 @@ from distribution.forms import (
     PdfUploadForm,
     VoidForm,
 )
-from distribution.importers.csv import COLUMNS, CsvImportError, parse_distribution_csv
-from distribution.importers.pdf import PdfImportError, parse_sales_order_pdf_safely
-from distribution.imports import PdfFilePlan, csv_rows_to_lines, pdf_result_to_lines
+from distribution.imports import staging
+from distribution.imports.csv_file import COLUMNS, CsvImportError, parse_distribution_csv
+from distribution.imports.pdf import PdfImportError, parse_sales_order_pdf_safely
+from distribution.imports.rows import PdfFilePlan, csv_rows_to_lines, pdf_result_to_lines
 from distribution.models import DistributionLogEntry, Source, SourceDocument, Status
 from distribution.tables import DistributionLogEntryTable, LotTraceTable, ReviewQueueTable
 from silqeqms.audit import history_for, record_event

@@ -5,7 +5,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from distribution.merge_views import CustomerMergeView
 from silqeqms import views
 from silqeqms.forms import LoginForm
 
@@ -21,9 +20,9 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/audit/", views.AuditEventListView.as_view(), name="audit_list"),
     path("admin/audit/export/", views.AuditEventExportView.as_view(), name="audit_export"),
-    # Merging repoints distribution entries, so its view lives on the distribution side
+    # Merging repoints distribution entries, so its route lives on the distribution side
     # (customers never imports distribution); the path stays under the customer it merges into.
-    path("admin/customers/<int:pk>/merge/", CustomerMergeView.as_view(), name="customer_merge"),
+    path("admin/customers/", include("distribution.merge_urls")),
     path("admin/customers/", include("customers.urls")),
     path("admin/distribution-log/", include("distribution.urls")),
     path("admin/sales-dashboard/", include("sales_dashboard.urls")),

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from distribution.importers import csv as csv_parser
-from distribution.importers.csv import (
+from distribution.imports import csv_file as csv_parser
+from distribution.imports.csv_file import (
     COLUMNS,
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
@@ -612,7 +612,7 @@ def test_reading_stops_at_the_first_row_over_the_limit(monkeypatch):
 
 def test_the_parser_module_imports_nothing_from_django():
     code = (
-        "import sys, distribution.importers.csv as m; "
+        "import sys, distribution.imports.csv_file as m; "
         "assert m.csv.__name__ == 'csv' and m.csv.reader is not None; "
         "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))"
     )

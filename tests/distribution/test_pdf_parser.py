@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distribution.importers import pdf as pdf_module
-from distribution.importers.pdf import (
+from distribution.imports import pdf as pdf_module
+from distribution.imports.pdf import (
     MAX_PDF_BYTES,
     PdfImportError,
     PdfLine,

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from distribution import services
-from distribution.importers.csv import CsvImportError, parse_distribution_csv
-from distribution.imports import csv_rows_to_lines
+from distribution.imports.csv_file import CsvImportError, parse_distribution_csv
+from distribution.imports.rows import csv_rows_to_lines
 from distribution.models import Source
 from silqeqms.audit import audit_batch
 

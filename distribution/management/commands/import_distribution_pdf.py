@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from distribution import services
-from distribution.importers.pdf import MAX_PDF_BYTES, PdfImportError, parse_sales_order_pdf_safely
-from distribution.imports import pdf_result_to_lines
+from distribution.imports.pdf import MAX_PDF_BYTES, PdfImportError, parse_sales_order_pdf_safely
+from distribution.imports.rows import pdf_result_to_lines
 from distribution.models import Source, SourceDocument
 from silqeqms.audit import audit_batch
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from django.db.models import Value
 from django.db.models.functions import Concat, Lower
 
-from distribution.importers.csv import CsvRow
-from distribution.importers.pdf import PdfParseResult
+from distribution.imports.csv_file import CsvRow
+from distribution.imports.pdf import PdfParseResult
 from distribution.services import ImportLine
 from silqeqms.models import User
 

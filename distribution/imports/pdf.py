@@ -138,7 +138,7 @@ def parse_sales_order_pdf_safely(
         "cpu_seconds": max(1, math.ceil(time_limit) + 1),
     }
     # Run this file as a script with -I (isolated): no PYTHON* variables, no user site, and not the
-    # script's folder on sys.path (importers/csv.py would otherwise shadow the standard csv module).
+    # script's folder on sys.path (a sibling module named like a standard one would shadow it).
     # Nothing imports Django or settings, and subprocess (fork+exec) is safe in threaded servers.
     command = [sys.executable, "-I", os.path.abspath(__file__)]
     env = {"PATH": os.environ.get("PATH", os.defpath), "LC_ALL": "C.UTF-8"}
