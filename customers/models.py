@@ -38,6 +38,8 @@ class Customer(models.Model):
         default_permissions = ()
         permissions = [
             ("view", "View customers"),
+            # Without it a user sees only the customers assigned to them (and their entries and figures).
+            ("view_all", "See every customer, not only those assigned to you"),
             ("create", "Create customers"),
             ("edit", "Edit customers and rep assignments"),
             ("delete", "Delete or merge customers"),

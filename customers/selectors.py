@@ -30,12 +30,9 @@ SIMILARITY_THRESHOLD = 0.85
 
 
 def is_rep_scoped(user: User) -> bool:
-    """A user whose only role is sales_rep sees only the customers assigned to them."""
-    if user.is_superuser:
-        return False
-    if not hasattr(user, "_rep_scoped"):  # asked several times per request: one query
-        user._rep_scoped = set(user.groups.values_list("name", flat=True)) == {"sales_rep"}
-    return user._rep_scoped
+    """A user without `customers.view_all` sees only the customers assigned to them (decided by the
+    permission, never by group names: a rep who is also in another role keeps what that role grants)."""
+    return not user.has_perm("customers.view_all")
 
 
 def customers_visible_to(user: User) -> QuerySet[Customer]:

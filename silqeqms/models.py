@@ -13,6 +13,7 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+        permissions = [("manage_users", "Manage users and their roles")]
 
     def __str__(self) -> str:
         full = self.get_full_name()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 PERMISSIONS: dict[str, str] = {
     "customers.view": "View customers",
+    "customers.view_all": "See every customer, not only those assigned to you",
     "customers.create": "Create customers",
     "customers.edit": "Edit customers and rep assignments",
     "customers.delete": "Delete or merge customers",
@@ -22,6 +23,7 @@ PERMISSIONS: dict[str, str] = {
     "sales_dashboard.view": "View the sales dashboard",
     "sales_dashboard.export": "Export the sales dashboard",
     "silqeqms.view_audit": "View the audit trail",
+    "silqeqms.manage_users": "Manage users and their roles",
 }
 
 VIEW_KEYS = [key for key in PERMISSIONS if key.endswith(".view") or key == "silqeqms.view_audit"]
@@ -29,7 +31,7 @@ VIEW_KEYS = [key for key in PERMISSIONS if key.endswith(".view") or key == "silq
 ROLES: dict[str, list[str]] = {
     "admin": list(PERMISSIONS),
     # Quality reads everything, corrects distribution records and runs recalls (lot-trace export).
-    "quality": [*VIEW_KEYS, "distribution.edit", "distribution.export"],
+    "quality": [*VIEW_KEYS, "customers.view_all", "distribution.edit", "distribution.export"],
     "ops": [
         "distribution.view",
         "distribution.create",
@@ -38,13 +40,14 @@ ROLES: dict[str, list[str]] = {
         "distribution.export",
         "distribution.sync",
         "customers.view",
+        "customers.view_all",
         "customers.create",
         "customers.edit",
         "customers.notes",
         "sales_dashboard.view",
     ],
     "sales_rep": ["customers.view", "customers.notes", "distribution.view", "sales_dashboard.view"],
-    "readonly": [key for key in PERMISSIONS if key.endswith(".view")],
+    "readonly": [*(key for key in PERMISSIONS if key.endswith(".view")), "customers.view_all"],
 }
 
 ROLE_DESCRIPTIONS: dict[str, str] = {

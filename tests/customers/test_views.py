@@ -354,7 +354,7 @@ def test_an_unchanged_edit_saves_nothing(ops_client, customer):
 
 
 def test_edit_needs_the_edit_permission_and_writes_nothing_without_it(client, customer):
-    login(client, UserFactory(perms=["customers.view"]))
+    login(client, UserFactory(perms=["customers.view", "customers.view_all"]))
     response = client.post(customer.get_absolute_url(), edit_data(customer, city="Dallas", reason="x"))
     assert response.status_code == 403
     assert "customers.edit" in response.content.decode()
@@ -668,7 +668,7 @@ def test_each_page_opens_with_exactly_its_permission_and_refuses_without(client,
     args = {"customer_list": (), "customer_create": (), "customer_search": (),
             "note_edit": (note.customer_id, note.pk), "note_delete": (note.customer_id, note.pk)}.get(
         name, (note.customer_id,))
-    login(client, UserFactory(perms=[perm]))
+    login(client, UserFactory(perms=[perm, "customers.view_all"]))
     assert client.get(url(name, *args)).status_code == status
     login(client, UserFactory(perms=["customers.view"] if perm != "customers.view" else []))
     assert client.get(url(name, *args)).status_code == 403

@@ -739,7 +739,7 @@ def test_the_command_fails_loudly_when_not_configured_or_the_run_fails(configure
 
 @pytest.fixture
 def sync_user():
-    return UserFactory(username="syncer", perms=["distribution.sync"])
+    return UserFactory(username="syncer", perms=["distribution.sync", "customers.view_all"])
 
 
 def test_the_page_shows_the_configuration_without_secrets(client, configured, sync_user, fake):
