@@ -67,9 +67,9 @@ def measure_pages(client, repeat: int) -> dict:
 
 def measure_import(rows: int) -> dict:
     """Parse and import a CSV of `rows` new rows in one transaction, then roll it back."""
-    from distribution import services
     from distribution.imports.csv_file import parse_distribution_csv
     from distribution.imports.rows import csv_rows_to_lines
+    from distribution.imports.writer import import_entries
     from silqeqms.audit import audit_batch
     from silqeqms.models import User
 
@@ -95,9 +95,9 @@ def measure_import(rows: int) -> dict:
     try:
         with transaction.atomic(), audit_batch():
             t0 = time.perf_counter()
-            result = services.entries_import(actor=actor, rows=csv_rows_to_lines(parsed.rows), source="csv",
-                                             reason="benchmark (rolled back)", file_name="bench.csv",
-                                             sha256=hashlib.sha256(data).hexdigest())
+            result = import_entries(actor=actor, rows=csv_rows_to_lines(parsed.rows), source="csv",
+                                    reason="benchmark (rolled back)", file_name="bench.csv",
+                                    sha256=hashlib.sha256(data).hexdigest())
             timings["import_s"] = round(time.perf_counter() - t0, 2)
             timings["created"] = result.created
             raise Rollback

@@ -6,9 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from customers.keys import canonical_customer_key
-from customers.models import Customer, CustomerNote
-from customers.selectors import reps, similar_customers
-from customers.services import ADDRESS_FIELDS, EDITABLE_FIELDS, customer_for_key
+from customers.models import ADDRESS_FIELDS, EDITABLE_FIELDS, Customer, CustomerNote
+from customers.selectors import customer_for_key, reps, similar_customers
 from silqeqms.forms import ReasonField
 from silqeqms.models import User
 
@@ -20,15 +19,6 @@ _AUTOCOMPLETE = {
     "city": "address-level2", "state": "address-level1", "postal_code": "postal-code",
     "country": "country-name", "phone": "tel", "email": "email", "contact_name": "name",
 }
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one, else on top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class _CustomerFieldsForm(forms.ModelForm):

@@ -8,17 +8,28 @@ from django.db.models import Q
 from django.urls import reverse
 
 
-class Customer(models.Model):
-    company_key = models.CharField(
-        max_length=255, unique=True, help_text="Canonical key of the facility name (A–Z, 0–9)."
-    )
-    facility_name = models.CharField(max_length=255)
+class PostalAddress(models.Model):
+    """The address fields a customer has and a distribution entry keeps as shipped (one definition)."""
+
     address1 = models.CharField("Address line 1", max_length=255, blank=True)
     address2 = models.CharField("Address line 2", max_length=255, blank=True)
     city = models.CharField(max_length=128, blank=True)
     state = models.CharField(max_length=64, blank=True)
     postal_code = models.CharField("Postal code", max_length=20, blank=True)
     country = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+ADDRESS_FIELDS: tuple[str, ...] = tuple(f.name for f in PostalAddress._meta.local_fields)
+
+
+class Customer(PostalAddress):
+    company_key = models.CharField(
+        max_length=255, unique=True, help_text="Canonical key of the facility name (A–Z, 0–9)."
+    )
+    facility_name = models.CharField(max_length=255)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     contact_name = models.CharField("Contact name", max_length=150, blank=True)
@@ -60,6 +71,10 @@ class Customer(models.Model):
     @property
     def city_state(self) -> str:
         return ", ".join(part for part in (self.city, self.state) if part)
+
+
+# The fields a person edits on a customer (the form, the service and the audit diff use this list).
+EDITABLE_FIELDS: tuple[str, ...] = ("facility_name", *ADDRESS_FIELDS, "phone", "email", "contact_name", "is_active")
 
 
 class CustomerAlias(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
@@ -33,6 +34,27 @@ def is_rep_scoped(user: User) -> bool:
     """A user without `customers.view_all` sees only the customers assigned to them (decided by the
     permission, never by group names: a rep who is also in another role keeps what that role grants)."""
     return not user.has_perm("customers.view_all")
+
+
+def get_customer_by_id(customer_id: int) -> Customer | None:
+    """The customer with this id, or None (the migration plan's name for the plain lookup)."""
+    return Customer.objects.filter(pk=customer_id).first()
+
+
+def customer_for_key(key: str) -> Customer | None:
+    """The customer a canonical key resolves to: its own key, or an alias left by a merge."""
+    return customers_for_keys([key]).get(key)
+
+
+def customers_for_keys(keys: Iterable[str]) -> dict[str, Customer]:
+    """Resolve many keys (own keys, then merge aliases) in two queries: {key: customer}."""
+    keys = set(keys)
+    found = {c.company_key: c for c in Customer.objects.filter(company_key__in=keys)}
+    rest = keys - found.keys()
+    if rest:
+        for alias in CustomerAlias.objects.select_related("customer").filter(key__in=rest):
+            found[alias.key] = alias.customer
+    return found
 
 
 def customers_visible_to(user: User) -> QuerySet[Customer]:

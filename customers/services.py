@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from customers.keys import canonical_customer_key
-from customers.models import Customer, CustomerAlias, CustomerNote, RepAssignment
+from customers.models import ADDRESS_FIELDS, EDITABLE_FIELDS, Customer, CustomerNote, RepAssignment
+from customers.selectors import customer_for_key, customers_for_keys, get_customer_by_id
 from silqeqms.audit import (
     PendingEvent,
     creation_changes,
@@ -22,56 +22,28 @@ from silqeqms.audit import (
     record_events,
 )
 from silqeqms.bulk import bulk_insert
+from silqeqms.edits import StaleVersionError, check_version, require_reason
 from silqeqms.models import User
 
-ADDRESS_FIELDS = ("address1", "address2", "city", "state", "postal_code", "country")
-EDITABLE_FIELDS = ("facility_name", *ADDRESS_FIELDS, "phone", "email", "contact_name", "is_active")
+# The migration plan's names, importable from here: get_customer_by_id is a read (selectors).
+__all__ = [
+    "canonical_customer_key", "create_customer", "update_customer", "find_or_create_customer",
+    "find_or_create_customers", "ensure_rep_assignment", "ensure_rep_assignments", "get_customer_by_id",
+    "remove_rep_assignment", "add_note", "update_note", "delete_note", "StaleVersionError",
+]
 
-
-class StaleVersionError(ValidationError):
-    """Someone saved the record after this form was opened; nothing was overwritten."""
-
-
-def require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Give a reason for this change."}, code="reason_required")
-    return reason
-
-
-def stale_version_error(record, label: str) -> StaleVersionError:
-    who = record.updated_by if getattr(record, "updated_by", None) else None
-    when = date_format(timezone.localtime(record.updated_at), "DATETIME_FORMAT")
-    by = f" by {who.get_username()}" if who else ""
-    return StaleVersionError(
-        f"This {label} was changed{by} at {when} after you opened it. Nothing was saved: reload to see "
-        "their change, then make yours again.",
-        code="stale_version",
-    )
-
-
-def customer_for_key(key: str) -> Customer | None:
-    """The customer a key resolves to: its own key, or an alias left by a merge."""
-    customer = Customer.objects.filter(company_key=key).first()
-    if customer is None:
-        alias = CustomerAlias.objects.select_related("customer").filter(key=key).first()
-        customer = alias.customer if alias else None
-    return customer
-
-
-def customers_for_keys(keys: Iterable[str]) -> dict[str, Customer]:
-    """Resolve many keys in two queries (imports)."""
-    keys = set(keys)
-    found = {c.company_key: c for c in Customer.objects.filter(company_key__in=keys)}
-    rest = keys - found.keys()
-    if rest:
-        for alias in CustomerAlias.objects.select_related("customer").filter(key__in=rest):
-            found[alias.key] = alias.customer
-    return found
 
 
 def _clean_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in EDITABLE_FIELDS}
+    """The editable fields given, stripped; None and "" are the same blank to every customer service."""
+    values = {}
+    for name, value in data.items():
+        if name not in EDITABLE_FIELDS:
+            continue
+        if name == "is_active":
+            values[name] = bool(value) if value is not None else True
+        else:
+            values[name] = value.strip() if isinstance(value, str) else ("" if value is None else str(value))
     return values
 
 
@@ -102,9 +74,8 @@ def update_customer(
     *, actor: User, customer: Customer, data: Mapping[str, Any], reason: str, version: int
 ) -> Customer:
     reason = require_reason(reason)
-    locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    if locked.version != version:
-        raise stale_version_error(locked, "customer")
+    locked = Customer.objects.select_for_update().select_related("updated_by").get(pk=customer.pk)
+    check_version(locked, version, "customer")
     values = _clean_values(data)
     old = model_values(locked, EDITABLE_FIELDS)
     for name, value in values.items():
@@ -218,10 +189,7 @@ def update_note(*, actor: User, note: CustomerNote, body: str, reason: str, vers
     if not body:
         raise ValidationError({"body": "Write something in the note."})
     locked = CustomerNote.objects.select_for_update().get(pk=note.pk)
-    if locked.version != version:
-        raise StaleVersionError(
-            f"This note was changed at {date_format(timezone.localtime(locked.updated_at), 'DATETIME_FORMAT')} "
-            "after you opened it. Nothing was saved: reload and edit again.", code="stale_version")
+    check_version(locked, version, "note")
     if locked.body == body:
         return locked
     old = locked.body
@@ -313,37 +281,3 @@ def remove_rep_assignment(*, customer: Customer, rep: User, actor: User, reason:
         successor = RepAssignment.objects.filter(customer=customer).order_by("assigned_at", "id").first()
         if successor:
             ensure_rep_assignment(customer=customer, rep=successor.rep, primary=True, actor=actor)
-
-
-@transaction.atomic
-def merge_customer_records(*, actor: User, survivor: Customer, duplicate: Customer, reason: str) -> dict[str, int]:
-    """Customer-side half of a merge: notes, reps and aliases move to the survivor; the duplicate goes.
-
-    Distribution entries are repointed by distribution.services.customer_merge(), which calls this
-    inside its own transaction (customers does not know about distribution).
-    """
-    reason = require_reason(reason)
-    if survivor.pk == duplicate.pk:
-        raise ValidationError("Choose a different customer to merge into this one.")
-    notes = CustomerNote.objects.filter(customer=duplicate).update(customer=survivor)
-    survivor_reps = set(RepAssignment.objects.filter(customer=survivor).values_list("rep_id", flat=True))
-    has_primary = RepAssignment.objects.filter(customer=survivor, is_primary=True).exists()
-    reps_moved = 0
-    for assignment in RepAssignment.objects.filter(customer=duplicate).order_by("-is_primary"):
-        if assignment.rep_id in survivor_reps:
-            assignment.delete()
-            continue
-        assignment.customer = survivor
-        assignment.is_primary = assignment.is_primary and not has_primary
-        has_primary = has_primary or assignment.is_primary
-        assignment.save()
-        reps_moved += 1
-    CustomerAlias.objects.filter(customer=duplicate).update(customer=survivor)
-    CustomerAlias.objects.create(key=duplicate.company_key, customer=survivor,
-                                 facility_name=duplicate.facility_name, created_by=actor)
-    snapshot = model_values(duplicate, ("company_key", *EDITABLE_FIELDS))
-    duplicate_pk = duplicate.pk
-    record_event(actor=actor, action="customer.merged", target=survivor, reason=reason,
-                 changes={"merged_customer": [snapshot, None]},
-                 data={"duplicate_id": duplicate_pk, "notes_moved": notes, "reps_moved": reps_moved})
-    return {"notes": notes, "reps": reps_moved, "duplicate_id": duplicate_pk}

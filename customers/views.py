@@ -28,7 +28,6 @@ from customers.forms import (
     NoteEditForm,
     NoteForm,
     RepAssignmentForm,
-    add_service_errors,
 )
 from customers.models import Customer, CustomerNote
 from customers.selectors import (
@@ -51,6 +50,7 @@ from customers.services import (
     update_note,
 )
 from customers.tables import CustomerTable
+from silqeqms.forms import apply_validation_error
 from silqeqms.models import User
 from silqeqms.permissions import PermissionRequiredMixin, permission_denied_message
 from silqeqms.tables import AuditEventTable
@@ -165,7 +165,7 @@ class CustomerCreateView(PermissionRequiredMixin, FormView):
             customer = create_customer(actor=self.request.user, data=form.cleaned_data)
         except ValidationError as error:
             self._remember_existing(form, error)
-            add_service_errors(form, error)
+            apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Customer “{customer}” created.")
         if next_url := self.next_url():
@@ -205,7 +205,7 @@ class CustomerDetailView(PermissionRequiredMixin, CustomerProfileMixin, View):
             updated = update_customer(actor=request.user, customer=customer, data=data, reason=data["reason"],
                                       version=data["version"])
         except ValidationError as error:
-            add_service_errors(form, error)
+            apply_validation_error(form, error)
             return self.render_profile(customer, edit_form=form)
         if updated.version == data["version"]:
             messages.info(request, "Nothing changed, so nothing was saved.")
@@ -227,7 +227,7 @@ class NoteCreateView(PermissionRequiredMixin, CustomerProfileMixin, View):
             try:
                 add_note(actor=request.user, customer=customer, body=form.cleaned_data["body"])
             except ValidationError as error:
-                add_service_errors(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, "Note added.")
                 return redirect(profile_url(customer, "notes"))
@@ -251,7 +251,7 @@ class NoteEditView(PermissionRequiredMixin, View):
                 update_note(actor=request.user, note=note, body=data["body"], reason=data["reason"],
                             version=data["version"])
             except ValidationError as error:
-                add_service_errors(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, "Note saved.")
                 return redirect(profile_url(customer, "notes"))
@@ -276,7 +276,7 @@ class NoteDeleteView(PermissionRequiredMixin, View):
             try:
                 delete_note(actor=request.user, note=note, reason=form.cleaned_data["reason"])
             except ValidationError as error:
-                add_service_errors(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, "Note deleted. Its text stays in the audit history.")
                 return redirect(profile_url(customer, "notes"))

@@ -6,18 +6,14 @@ from django.db.models import Q
 
 from distribution.models import DistributionLogEntry, Source, Status
 from distribution.selectors import lots_matching
+from silqeqms.forms import DateRangeForm
 from silqeqms.models import User
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class DateRangeFilterForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("ship_date_from"), cleaned.get("ship_date_to")
-        if start and end and start > end:
-            self.add_error("ship_date_to", "The end date is before the start date.")
-        return cleaned
+class DateRangeFilterForm(DateRangeForm):
+    date_range_fields = (("ship_date_from", "ship_date_to"),)
 
 
 class DistributionLogEntryFilterSet(django_filters.FilterSet):

@@ -5,15 +5,12 @@ import math
 from django import forms
 
 from customers.models import Customer
+from distribution.fields import EDITABLE_FIELDS, MAX_QUANTITY, NOTES_MAX_LENGTH, ship_date_problem
 from distribution.imports.csv_file import MAX_CSV_BYTES
 from distribution.imports.pdf import MAX_PDF_BYTES, MAX_PDF_PAGES
 from distribution.models import DistributionLogEntry
-from distribution.services import MAX_QUANTITY, ship_date_problem
 from silqeqms.forms import ReasonField
 from silqeqms.models import User
-
-ENTRY_FIELDS = ["ship_date", "order_number", "customer", "facility_name", "address1", "address2", "city", "state",
-                "postal_code", "country", "sku", "udi_di", "lot_number", "quantity", "rep", "notes"]
 
 
 class EntryForm(forms.ModelForm):
@@ -25,10 +22,10 @@ class EntryForm(forms.ModelForm):
 
     class Meta:
         model = DistributionLogEntry
-        fields = ENTRY_FIELDS
+        fields = EDITABLE_FIELDS
         widgets = {
             "ship_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "notes": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2, "maxlength": NOTES_MAX_LENGTH}),
         }
         help_texts = {
             "lot_number": "Leave blank only if the lot is not known yet: the entry then waits in the review queue.",
@@ -53,11 +50,17 @@ class EntryForm(forms.ModelForm):
         ship_date = self.cleaned_data["ship_date"]
         problem = ship_date_problem(ship_date)
         if problem:
-            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
+            raise forms.ValidationError(f"Ship date {ship_date:%Y-%m-%d} {problem}.")
         return ship_date
 
+    def clean_notes(self):
+        notes = self.cleaned_data.get("notes", "")
+        if len(notes) > NOTES_MAX_LENGTH:
+            raise forms.ValidationError(f"Keep notes under {NOTES_MAX_LENGTH:,} characters (these have {len(notes):,}).")
+        return notes
+
     def service_data(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in ENTRY_FIELDS if name in self.cleaned_data}
+        return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS if name in self.cleaned_data}
 
 
 class EntryEditForm(EntryForm):

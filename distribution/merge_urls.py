@@ -4,7 +4,7 @@ declared here and the root URLconf includes it by name (silqeqms never imports a
 
 from django.urls import path
 
-from distribution.merge_views import CustomerMergeView
+from distribution.views.merge import CustomerMergeView
 
 urlpatterns = [
     path("<int:pk>/merge/", CustomerMergeView.as_view(), name="customer_merge"),

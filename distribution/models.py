@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 
+from customers.models import PostalAddress
+
 
 class Source(models.TextChoices):
     MANUAL = "manual", "Manual entry"
@@ -23,7 +25,7 @@ class Status(models.TextChoices):
     VOIDED = "voided", "Voided"
 
 
-class DistributionLogEntry(models.Model):
+class DistributionLogEntry(PostalAddress):
     ship_date = models.DateField("Ship date")
     order_number = models.CharField("Order number", max_length=64)
     customer = models.ForeignKey(
@@ -34,14 +36,9 @@ class DistributionLogEntry(models.Model):
         related_name="distribution_entries",
         db_index=False,  # dist_customer_date_idx (customer, ship_date) serves every lookup by customer
     )
-    # The consignee as shipped: a snapshot, kept even when the customer record changes later.
+    # The consignee as shipped: a snapshot (with the PostalAddress fields), kept even when the customer
+    # record changes later.
     facility_name = models.CharField("Facility", max_length=255)
-    address1 = models.CharField("Address line 1", max_length=255, blank=True)
-    address2 = models.CharField("Address line 2", max_length=255, blank=True)
-    city = models.CharField(max_length=128, blank=True)
-    state = models.CharField(max_length=64, blank=True)
-    postal_code = models.CharField("Postal code", max_length=20, blank=True)
-    country = models.CharField(max_length=64, blank=True)
     sku = models.CharField("SKU", max_length=64)
     udi_di = models.CharField("UDI-DI", max_length=64, blank=True)
     lot_number = models.CharField("Lot", max_length=64, blank=True)

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from distribution.converters import lot_path_segment
 from distribution.models import DistributionLogEntry
 from silqeqms.tables import BoundedTable
 
@@ -36,7 +35,7 @@ class HandWrittenRowsMixin:
 def _lot_cell(entry, lots_url: str) -> SafeString:
     if not entry.lot_number:
         return mark_safe('<span class="badge badge-needs_review">lot pending</span>')
-    return format_html('<a href="{}{}/">{}</a>', lots_url, quote(entry.lot_number, safe=""), entry.lot_number)
+    return format_html('<a href="{}{}/">{}</a>', lots_url, lot_path_segment(entry.lot_number), entry.lot_number)
 
 
 class DistributionLogEntryTable(HandWrittenRowsMixin, BoundedTable):

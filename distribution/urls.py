@@ -1,9 +1,12 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from distribution import views
+from distribution.converters import LotConverter
 from distribution.shipstation.views import ShipNotifyWebhookView, ShipStationView
 
 app_name = "distribution"
+
+register_converter(LotConverter, "lot")
 
 urlpatterns = [
     path("", views.EntryListView.as_view(), name="entry_list"),
@@ -13,8 +16,8 @@ urlpatterns = [
     path("import-pdf/", views.PdfImportView.as_view(), name="import_pdf"),
     path("export/", views.ExportView.as_view(), name="export"),
     path("lots/", views.LotSearchView.as_view(), name="lot_search"),
-    path("lots/<path:lot>/export/", views.LotTraceExportView.as_view(), name="lot_trace_export"),
-    path("lots/<path:lot>/", views.LotTraceView.as_view(), name="lot_trace"),
+    path("lots/<lot:lot>/export/", views.LotTraceExportView.as_view(), name="lot_trace_export"),
+    path("lots/<lot:lot>/", views.LotTraceView.as_view(), name="lot_trace"),
     path("documents/<int:pk>/", views.SourceDocumentView.as_view(), name="source_document"),
     path("shipstation/", ShipStationView.as_view(), name="shipstation"),
     path("shipstation/notify/<str:token>/", ShipNotifyWebhookView.as_view(), name="shipstation_notify"),

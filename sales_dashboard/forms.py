@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 
 from sales_dashboard.selectors import Window
+from silqeqms.forms import check_date_range
 
 
 class DashboardWindowForm(forms.Form):
@@ -29,9 +30,7 @@ class DashboardWindowForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and start > end:
-            self.add_error("end", "The end date is before the start date.")
+        check_date_range(self, "start", "end")
         return cleaned
 
     def window(self) -> Window:

@@ -90,7 +90,7 @@ class DistributionLogEntryFactory(factory.django.DjangoModelFactory):
 
 
 def entry_data(**overrides) -> dict:
-    """Form-like values for distribution services (entry_create(data=...))."""
+    """Form-like values for distribution services (create_entry(data=...))."""
     data = {
         "ship_date": datetime.date(2026, 3, 2), "order_number": "SO-1001", "facility_name": "Hospital A",
         "address1": "100 Main St", "address2": "", "city": "Austin", "state": "TX", "postal_code": "78701",

@@ -23,11 +23,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from distribution import services
 from distribution.models import DistributionLogEntry, Source, Status, SyncRun
+from distribution.services import ENTRY_WRITERS_LOCK
 from distribution.shipstation.client import (
     Shipment,
     ShipmentItem,
@@ -37,6 +38,7 @@ from distribution.shipstation.client import (
     ShipStationUnavailable,
 )
 from silqeqms.audit import audit_batch, record_event
+from silqeqms.locks import hold_lock
 from silqeqms.models import AuditEvent, User
 
 logger = logging.getLogger(__name__)
@@ -53,7 +55,6 @@ MAX_ERRORS = 200
 VOID_REASON = "voided in ShipStation"
 # Serialises the page transactions of concurrent runs on PostgreSQL (cron + "Sync now" + webhook), so
 # two runs never both create the same item. SQLite's IMMEDIATE transactions already serialise writers.
-_SYNC_LOCK_KEY = 0x53535943  # "SSYC"
 # Fields ShipStation owns on an entry it created; lot_number has its own rules (see _planned_changes).
 OWNED_FIELDS = (
     "ship_date", "order_number", "facility_name", "address1", "address2", "city", "state", "postal_code",
@@ -368,9 +369,7 @@ def _sync_page(page: ShipmentPage, *, ctx: _Context, dry_run: bool) -> PageResul
 
 
 def _serialize_page_writes() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYNC_LOCK_KEY])
+    hold_lock(ENTRY_WRITERS_LOCK)
 
 
 def _void_shipment(shipment: Shipment, *, ctx: _Context, result: PageResult) -> None:
@@ -379,7 +378,7 @@ def _void_shipment(shipment: Shipment, *, ctx: _Context, result: PageResult) -> 
         if entry.status == Status.VOIDED:
             result.unchanged += 1
             continue
-        services.entry_void(actor=ctx.actor, entry=entry, reason=VOID_REASON)
+        services.void_entry(actor=ctx.actor, entry=entry, reason=VOID_REASON)
         result.voided += 1
 
 
@@ -426,7 +425,7 @@ def _item_problem(item: ShipmentItem, ref: str | None, seen: set[str]) -> str:
 
 def _create(shipment: Shipment, item: ShipmentItem, ref: str, *, ctx: _Context) -> DistributionLogEntry:
     rep = ctx.reps.get(str(shipment.store_id)) if shipment.store_id is not None else None
-    return services.entry_create(actor=ctx.actor, data={**entry_values(shipment, item), "rep": rep},
+    return services.create_entry(actor=ctx.actor, data={**entry_values(shipment, item), "rep": rep},
                                  source=Source.SHIPSTATION, external_ref=ref, reason=ctx.create_reason)
 
 
@@ -442,10 +441,10 @@ def _update(entry: DistributionLogEntry, shipment: Shipment, item: ShipmentItem,
     if not changes and not confirm_lot:
         return False
     if changes:
-        entry = services.entry_update(actor=ctx.actor, entry=entry, data=changes, reason=ctx.change_reason,
+        entry = services.update_entry(actor=ctx.actor, entry=entry, data=changes, reason=ctx.change_reason,
                                       version=entry.version)
     if confirm_lot:
-        services.entry_confirm(actor=ctx.actor, entry=entry, lot_number=confirm_lot, version=entry.version,
+        services.confirm_entry(actor=ctx.actor, entry=entry, lot_number=confirm_lot, version=entry.version,
                                reason=f"lot supplied by ShipStation (sync run {ctx.run.pk})")
     return True
 

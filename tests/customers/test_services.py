@@ -21,7 +21,8 @@ from customers.services import (
     update_customer,
     update_note,
 )
-from distribution.services import customer_merge, entry_create, merge_preview
+from distribution.merge import merge_customers, merge_preview
+from distribution.services import create_entry
 from distribution.summaries import verify_summaries
 from silqeqms.models import AuditEvent
 from tests.factories import (
@@ -329,10 +330,10 @@ def test_removing_a_rep_who_is_not_assigned_does_nothing():
 def test_merge_moves_entries_notes_and_reps_and_keeps_the_spelling_as_an_alias():
     actor = UserFactory(username="merger")
     survivor, _ = find_or_create_customer(facility_name="Saint Mary Hospital", actor=actor)
-    entry_create(actor=actor, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-1"))
-    duplicate_entry = entry_create(actor=actor, data=entry_data(facility_name="St Mary Hosp", order_number="SO-2",
+    create_entry(actor=actor, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-1"))
+    duplicate_entry = create_entry(actor=actor, data=entry_data(facility_name="St Mary Hosp", order_number="SO-2",
                                                                 lot_number="LOT9"))
-    entry_create(actor=actor, data=entry_data(facility_name="St Mary Hosp", order_number="SO-1", quantity=2))
+    create_entry(actor=actor, data=entry_data(facility_name="St Mary Hosp", order_number="SO-1", quantity=2))
     duplicate = duplicate_entry.customer
     assert duplicate != survivor
     note = CustomerNoteFactory(customer=duplicate)
@@ -344,7 +345,8 @@ def test_merge_moves_entries_notes_and_reps_and_keeps_the_spelling_as_an_alias()
     preview = merge_preview(survivor=survivor, duplicate=duplicate)
     assert (preview.entries, preview.notes, preview.reps) == (2, 1, 1)
 
-    moved = customer_merge(actor=actor, survivor=survivor, duplicate=duplicate, reason="same facility")
+    duplicate_pk, duplicate_name = duplicate.pk, duplicate.facility_name
+    moved = merge_customers(actor=actor, survivor=survivor, duplicate=duplicate, reason="same facility")
 
     assert (moved["entries"], moved["notes"], moved["reps"]) == (2, 1, 1)
     assert not Customer.objects.filter(pk=duplicate.pk).exists()
@@ -358,8 +360,9 @@ def test_merge_moves_entries_notes_and_reps_and_keeps_the_spelling_as_an_alias()
     assert (again, created) == (survivor, False)
     (merged,) = events("customer.merged")
     assert (merged.actor, merged.reason, merged.target_id) == (actor, "same facility", str(survivor.pk))
-    assert merged.changes["merged_customer"][0]["company_key"] == "STMARYHOSP"
-    assert merged.changes["merged_customer"][1] is None
+    # The audit trail shows who was merged in words; the merged record's fields are kept in its data.
+    assert merged.changes["merged_customer"] == [f"{duplicate_name} (#{duplicate_pk})", None]
+    assert merged.data["duplicate"]["company_key"] == "STMARYHOSP"
     relinked = events("distribution_entry.relinked")
     assert len(relinked) == 2
     assert {e.reason for e in relinked} == {"same facility"}
@@ -371,7 +374,7 @@ def test_merge_requires_a_reason_and_writes_nothing_without_one():
     survivor, duplicate = CustomerFactory(), CustomerFactory()
     CustomerNoteFactory(customer=duplicate)
     with pytest.raises(ValidationError):
-        customer_merge(actor=UserFactory(), survivor=survivor, duplicate=duplicate, reason="  ")
+        merge_customers(actor=UserFactory(), survivor=survivor, duplicate=duplicate, reason="  ")
     assert Customer.objects.filter(pk=duplicate.pk).exists()
     assert duplicate.notes.count() == 1
     assert not AuditEvent.objects.exists()
@@ -380,7 +383,7 @@ def test_merge_requires_a_reason_and_writes_nothing_without_one():
 def test_a_customer_cannot_be_merged_into_itself():
     customer = CustomerFactory()
     with pytest.raises(ValidationError):
-        customer_merge(actor=UserFactory(), survivor=customer, duplicate=customer, reason="oops")
+        merge_customers(actor=UserFactory(), survivor=customer, duplicate=customer, reason="oops")
     assert Customer.objects.filter(pk=customer.pk).exists()
 
 

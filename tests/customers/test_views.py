@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from customers.models import Customer, CustomerAlias, CustomerNote, RepAssignment
 from customers.services import add_note, delete_note, update_customer
-from distribution.services import entry_create
+from distribution.services import create_entry
 from silqeqms.models import AuditEvent
 from tests.factories import (
     CustomerFactory,
@@ -75,15 +75,15 @@ def rep_client(client, rep_user):
 def test_the_list_shows_the_annotated_columns(admin_client, ops_user):
     """Entries written through the services (as every page and import does) show up in the list's
     orders, units and last order; a voided line counts nowhere."""
-    from distribution.services import entry_void
+    from distribution.services import void_entry
 
     customer = CustomerFactory(facility_name="Hospital A", city="Austin", state="TX")
     RepAssignmentFactory(customer=customer, rep=ops_user, is_primary=True)
     for order, quantity, day in [("SO-1", 3, datetime.date(2026, 3, 1)), ("SO-1", 4, datetime.date(2026, 3, 1)),
                                  ("SO-2", 5, datetime.date(2026, 4, 2)), ("SO-3", 50, datetime.date(2026, 5, 3))]:
-        entry = entry_create(actor=ops_user, data=entry_data(customer=customer, facility_name="Hospital A",
+        entry = create_entry(actor=ops_user, data=entry_data(customer=customer, facility_name="Hospital A",
                                                              order_number=order, quantity=quantity, ship_date=day))
-    entry_void(actor=ops_user, entry=entry, reason="shipped in error")
+    void_entry(actor=ops_user, entry=entry, reason="shipped in error")
     response = admin_client.get(url("customer_list"))
     assert response.status_code == 200
     (row,) = response.context["table"].page.object_list
@@ -246,9 +246,9 @@ def test_create_prefills_the_name_from_the_query_string(ops_client):
 
 
 def test_the_profile_shows_totals_orders_with_lines_lots_notes_reps_and_history(admin_client, admin_user, customer):
-    entry_create(actor=admin_user, data=entry_data(facility_name="Hospital A", order_number="SO-1",
+    create_entry(actor=admin_user, data=entry_data(facility_name="Hospital A", order_number="SO-1",
                                                    lot_number="LOT-7", quantity=3))
-    entry_create(actor=admin_user, data=entry_data(facility_name="Hospital A", order_number="SO-1",
+    create_entry(actor=admin_user, data=entry_data(facility_name="Hospital A", order_number="SO-1",
                                                    sku="311400KIT", lot_number="LOT-8", quantity=2))
     add_note(actor=admin_user, customer=customer, body="Dock closes at 4pm")
     RepAssignmentFactory(customer=customer, rep=UserFactory(username="riley"), is_primary=True)
@@ -272,7 +272,7 @@ def test_the_profile_query_count_does_not_grow_with_orders(admin_client, admin_u
     def make(n, start):
         for i in range(n):
             for _ in range(2):
-                entry_create(actor=admin_user, data=entry_data(customer=customer, facility_name=customer.facility_name,
+                create_entry(actor=admin_user, data=entry_data(customer=customer, facility_name=customer.facility_name,
                                                                order_number=f"SO-{start + i}"))
 
     make(2, 0)
@@ -580,8 +580,8 @@ def test_search_returns_at_most_ten(admin_client):
 @pytest.fixture
 def spellings(admin_user):
     survivor = CustomerFactory(facility_name="Saint Mary Hospital")
-    entry_create(actor=admin_user, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-1"))
-    entry_create(actor=admin_user, data=entry_data(facility_name="Saint Mary Hospita", order_number="SO-2"))
+    create_entry(actor=admin_user, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-1"))
+    create_entry(actor=admin_user, data=entry_data(facility_name="Saint Mary Hospita", order_number="SO-2"))
     duplicate = Customer.objects.get(company_key="SAINTMARYHOSPITA")
     CustomerNoteFactory(customer=duplicate)
     return survivor, duplicate
@@ -694,7 +694,7 @@ def test_a_rep_is_offered_only_themselves_in_the_rep_filter(client, rep_user, ro
 @pytest.mark.parametrize("sort", ["last_order_date", "-last_order_date", "primary_rep_name", "-primary_rep_name"])
 def test_customers_without_orders_or_rep_come_last_in_either_direction(admin_client, admin_user, ops_user, sort):
     for name, day in [("Hospital A", datetime.date(2026, 3, 1)), ("Clinic B", datetime.date(2026, 4, 1))]:
-        entry = entry_create(actor=admin_user, data=entry_data(facility_name=name, ship_date=day))
+        entry = create_entry(actor=admin_user, data=entry_data(facility_name=name, ship_date=day))
         if not entry.customer.rep_assignments.filter(is_primary=True).exists():
             RepAssignmentFactory(customer=entry.customer, rep=ops_user, is_primary=True)
     CustomerFactory(facility_name="Nothing Yet")
@@ -707,7 +707,7 @@ def test_customers_without_orders_or_rep_come_last_in_either_direction(admin_cli
 
 def test_paging_through_lots_keeps_the_order_history_page(admin_client, admin_user, customer):
     for n in range(30):
-        entry_create(actor=admin_user, data=entry_data(customer=customer, facility_name=customer.facility_name,
+        create_entry(actor=admin_user, data=entry_data(customer=customer, facility_name=customer.facility_name,
                                                        order_number=f"SO-{n}", lot_number=f"L-{n}"))
     html = admin_client.get(customer.get_absolute_url(), {"orders_page": 2}).content.decode()
     assert "orders_page=2&amp;lots_page=2#lots" in html

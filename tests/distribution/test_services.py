@@ -8,11 +8,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from customers.models import Customer
-from customers.services import StaleVersionError
 from distribution import services
+from distribution.imports.lines import ImportLine
+from distribution.imports.planning import plan_import
+from distribution.imports.writer import import_entries
+from distribution.merge import merge_customers
 from distribution.models import DistributionLogEntry, Status
 from distribution.summaries import verify_summaries
 from silqeqms.audit import history_for, verify_chain
+from silqeqms.edits import StaleVersionError
 from silqeqms.models import AuditEvent
 from tests.factories import UserFactory, entry_data
 
@@ -25,8 +29,8 @@ def actor():
 
 
 def test_create_links_the_customer_by_canonical_key_and_is_audited(actor):
-    entry = services.entry_create(actor=actor, data=entry_data(facility_name="Hospital  A"))
-    second = services.entry_create(
+    entry = services.create_entry(actor=actor, data=entry_data(facility_name="Hospital  A"))
+    second = services.create_entry(
         actor=actor, data=entry_data(facility_name="HOSPITAL-A", order_number="SO-2")
     )
     assert entry.customer.company_key == "HOSPITALA"
@@ -41,22 +45,22 @@ def test_create_links_the_customer_by_canonical_key_and_is_audited(actor):
 
 
 def test_create_without_a_lot_lands_in_needs_review(actor):
-    entry = services.entry_create(actor=actor, data=entry_data(lot_number=""))
+    entry = services.create_entry(actor=actor, data=entry_data(lot_number=""))
     assert entry.status == Status.NEEDS_REVIEW
 
 
 def test_create_refuses_a_zero_quantity_and_writes_nothing(actor):
     with pytest.raises(ValidationError) as excinfo:
-        services.entry_create(actor=actor, data=entry_data(quantity=0))
+        services.create_entry(actor=actor, data=entry_data(quantity=0))
     assert "quantity" in excinfo.value.message_dict
     assert DistributionLogEntry.objects.count() == 0
     assert not AuditEvent.objects.filter(action__startswith="distribution").exists()
 
 
 def test_update_records_old_and_new_values_with_the_reason(actor):
-    entry = services.entry_create(actor=actor, data=entry_data())
+    entry = services.create_entry(actor=actor, data=entry_data())
     editor = UserFactory(username="quinn")
-    updated = services.entry_update(
+    updated = services.update_entry(
         actor=editor,
         entry=entry,
         data={"quantity": 7, "lot_number": "LOT2602"},
@@ -72,20 +76,20 @@ def test_update_records_old_and_new_values_with_the_reason(actor):
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
 def test_update_without_a_reason_is_refused_before_anything_is_written(actor, reason):
-    entry = services.entry_create(actor=actor, data=entry_data())
+    entry = services.create_entry(actor=actor, data=entry_data())
     with pytest.raises(ValidationError):
-        services.entry_update(actor=actor, entry=entry, data={"quantity": 9}, reason=reason, version=1)
+        services.update_entry(actor=actor, entry=entry, data={"quantity": 9}, reason=reason, version=1)
     entry.refresh_from_db()
     assert entry.quantity == 5
     assert not AuditEvent.objects.filter(action="distribution_entry.updated").exists()
 
 
 def test_a_stale_edit_is_refused_naming_who_changed_it_and_nothing_is_overwritten(actor):
-    entry = services.entry_create(actor=actor, data=entry_data())
+    entry = services.create_entry(actor=actor, data=entry_data())
     first = UserFactory(username="first_editor")
-    services.entry_update(actor=first, entry=entry, data={"quantity": 6}, reason="first", version=1)
+    services.update_entry(actor=first, entry=entry, data={"quantity": 6}, reason="first", version=1)
     with pytest.raises(StaleVersionError, match="first_editor"):
-        services.entry_update(actor=actor, entry=entry, data={"quantity": 99}, reason="second", version=1)
+        services.update_entry(actor=actor, entry=entry, data={"quantity": 99}, reason="second", version=1)
     entry.refresh_from_db()
     assert entry.quantity == 6
 
@@ -93,9 +97,9 @@ def test_a_stale_edit_is_refused_naming_who_changed_it_and_nothing_is_overwritte
 def test_void_keeps_the_row_marks_it_and_it_leaves_every_total(actor):
     from django.db.models import Sum
 
-    entry = services.entry_create(actor=actor, data=entry_data(quantity=4))
-    services.entry_create(actor=actor, data=entry_data(quantity=3, order_number="SO-2"))
-    services.entry_void(actor=actor, entry=entry, reason="shipment returned unopened", version=entry.version)
+    entry = services.create_entry(actor=actor, data=entry_data(quantity=4))
+    services.create_entry(actor=actor, data=entry_data(quantity=3, order_number="SO-2"))
+    services.void_entry(actor=actor, entry=entry, reason="shipment returned unopened", version=entry.version)
     entry.refresh_from_db()
     assert entry.status == Status.VOIDED
     assert entry.void_reason == "shipment returned unopened"
@@ -106,33 +110,33 @@ def test_void_keeps_the_row_marks_it_and_it_leaves_every_total(actor):
     assert event.changes == {"status": ["active", "voided"]}
     assert verify_summaries() == []
     with pytest.raises(ValidationError):
-        services.entry_update(
+        services.update_entry(
             actor=actor, entry=entry, data={"quantity": 1}, reason="x", version=entry.version
         )
 
 
 def test_void_needs_a_reason(actor):
-    entry = services.entry_create(actor=actor, data=entry_data())
+    entry = services.create_entry(actor=actor, data=entry_data())
     with pytest.raises(ValidationError):
-        services.entry_void(actor=actor, entry=entry, reason=" ")
+        services.void_entry(actor=actor, entry=entry, reason=" ")
     entry.refresh_from_db()
     assert entry.status == Status.ACTIVE
 
 
 def test_confirm_supplies_the_lot_and_activates_the_entry(actor):
-    entry = services.entry_create(actor=actor, data=entry_data(lot_number=""))
+    entry = services.create_entry(actor=actor, data=entry_data(lot_number=""))
     with pytest.raises(ValidationError):
-        services.entry_confirm(actor=actor, entry=entry, lot_number="  ")
-    confirmed = services.entry_confirm(actor=actor, entry=entry, lot_number="LOT9", version=entry.version)
+        services.confirm_entry(actor=actor, entry=entry, lot_number="  ")
+    confirmed = services.confirm_entry(actor=actor, entry=entry, lot_number="LOT9", version=entry.version)
     assert (confirmed.status, confirmed.lot_number) == (Status.ACTIVE, "LOT9")
     event = history_for(entry).filter(action="distribution_entry.confirmed").get()
     assert event.changes == {"lot_number": ["", "LOT9"], "status": ["needs_review", "active"]}
 
 
 def test_editing_the_facility_name_relinks_the_entry_but_keeps_the_old_customer(actor):
-    entry = services.entry_create(actor=actor, data=entry_data(facility_name="Hospital A"))
+    entry = services.create_entry(actor=actor, data=entry_data(facility_name="Hospital A"))
     old_customer = entry.customer
-    updated = services.entry_update(
+    updated = services.update_entry(
         actor=actor,
         entry=entry,
         data={"facility_name": "Clinic B"},
@@ -143,7 +147,7 @@ def test_editing_the_facility_name_relinks_the_entry_but_keeps_the_old_customer(
     assert Customer.objects.filter(pk=old_customer.pk).exists()
 
 
-def _line(n: int, **overrides) -> services.ImportLine:
+def _line(n: int, **overrides) -> ImportLine:
     values = {
         "line": n + 1,
         "ship_date": datetime.date(2026, 2, 1) + datetime.timedelta(days=n % 20),
@@ -154,7 +158,7 @@ def _line(n: int, **overrides) -> services.ImportLine:
         "lot_number": f"LOT{n % 11}",
     }
     values.update(overrides)
-    return services.ImportLine(**values)
+    return ImportLine(**values)
 
 
 def test_import_writes_every_row_with_one_batch_event_sharing_the_batch_id(actor):
@@ -162,7 +166,7 @@ def test_import_writes_every_row_with_one_batch_event_sharing_the_batch_id(actor
 
     rows = [_line(n) for n in range(30)]
     with audit_batch() as batch:
-        result = services.entries_import(
+        result = import_entries(
             actor=actor,
             rows=rows,
             source="csv",
@@ -187,10 +191,10 @@ def test_import_writes_every_row_with_one_batch_event_sharing_the_batch_id(actor
 
 def test_importing_the_same_rows_twice_creates_nothing_the_second_time(actor):
     rows = [_line(n) for n in range(12)]
-    services.entries_import(
+    import_entries(
         actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64
     )
-    again = services.entries_import(
+    again = import_entries(
         actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64
     )
     assert again.created == 0
@@ -200,13 +204,13 @@ def test_importing_the_same_rows_twice_creates_nothing_the_second_time(actor):
 
 def test_a_voided_entry_is_not_a_duplicate(actor):
     rows = [_line(0)]
-    result = services.entries_import(
+    result = import_entries(
         actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64
     )
-    services.entry_void(
+    services.void_entry(
         actor=actor, entry=DistributionLogEntry.objects.get(pk=result.entry_ids[0]), reason="x"
     )
-    again = services.entries_import(
+    again = import_entries(
         actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="1" * 64
     )
     assert again.created == 1
@@ -214,8 +218,8 @@ def test_a_voided_entry_is_not_a_duplicate(actor):
 
 def test_an_error_on_the_last_of_1000_rows_writes_nothing(actor):
     rows = [_line(n) for n in range(999)] + [_line(999, rep="nobody@example.com")]
-    with pytest.raises(ValidationError, match="Line 1000: rep"):
-        services.entries_import(
+    with pytest.raises(ValidationError, match="Line 1000, rep"):
+        import_entries(
             actor=actor, rows=rows, source="csv", reason="r", file_name="big.csv", sha256="2" * 64
         )
     assert DistributionLogEntry.objects.count() == 0
@@ -226,7 +230,7 @@ def test_an_error_on_the_last_of_1000_rows_writes_nothing(actor):
 def test_import_resolves_reps_by_username_or_email_case_insensitively(actor):
     rep = UserFactory(username="riley", email="Riley@Example.com")
     rows = [_line(0, rep="RILEY"), _line(1, rep="riley@example.com")]
-    result = services.entries_import(
+    result = import_entries(
         actor=actor, rows=rows, source="csv", reason="r", file_name="a.csv", sha256="3" * 64
     )
     assert set(
@@ -236,7 +240,7 @@ def test_import_resolves_reps_by_username_or_email_case_insensitively(actor):
 
 def test_import_needs_a_reason(actor):
     with pytest.raises(ValidationError):
-        services.entries_import(
+        import_entries(
             actor=actor, rows=[_line(0)], source="csv", reason="", file_name="a.csv", sha256="4" * 64
         )
 
@@ -254,15 +258,15 @@ def test_link_customers_links_unlinked_entries_and_is_idempotent(actor):
 
 
 def test_merge_moves_entries_and_keeps_the_duplicate_spelling_as_an_alias(actor):
-    a = services.entry_create(actor=actor, data=entry_data(facility_name="St. Mary Hospital"))
-    b = services.entry_create(
+    a = services.create_entry(actor=actor, data=entry_data(facility_name="St. Mary Hospital"))
+    b = services.create_entry(
         actor=actor, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-9")
     )
     survivor, duplicate = a.customer, b.customer
-    services.customer_merge(actor=actor, survivor=survivor, duplicate=duplicate, reason="same hospital")
+    merge_customers(actor=actor, survivor=survivor, duplicate=duplicate, reason="same hospital")
     assert DistributionLogEntry.objects.filter(customer=survivor).count() == 2
     assert not Customer.objects.filter(pk=duplicate.pk).exists()
-    c = services.entry_create(
+    c = services.create_entry(
         actor=actor, data=entry_data(facility_name="SAINT MARY HOSPITAL", order_number="SO-10")
     )
     assert c.customer == survivor
@@ -271,8 +275,8 @@ def test_merge_moves_entries_and_keeps_the_duplicate_spelling_as_an_alias(actor)
 
 
 def test_clearing_the_lot_in_an_edit_sends_the_entry_back_to_review(actor):
-    entry = services.entry_create(actor=actor, data=entry_data())
-    updated = services.entry_update(actor=actor, entry=entry, data={"lot_number": ""}, reason="lot was wrong",
+    entry = services.create_entry(actor=actor, data=entry_data())
+    updated = services.update_entry(actor=actor, entry=entry, data={"lot_number": ""}, reason="lot was wrong",
                                      version=entry.version)
     assert updated.status == Status.NEEDS_REVIEW
     assert history_for(entry).filter(action="distribution_entry.updated").get().changes["status"] == [
@@ -281,8 +285,8 @@ def test_clearing_the_lot_in_an_edit_sends_the_entry_back_to_review(actor):
 
 
 def test_filling_in_the_lot_of_an_entry_waiting_for_review_activates_it(actor):
-    entry = services.entry_create(actor=actor, data=entry_data(lot_number=""))
-    updated = services.entry_update(actor=actor, entry=entry, data={"lot_number": "LOT5"}, reason="slip found",
+    entry = services.create_entry(actor=actor, data=entry_data(lot_number=""))
+    updated = services.update_entry(actor=actor, entry=entry, data={"lot_number": "LOT5"}, reason="slip found",
                                     version=entry.version)
     assert updated.status == Status.ACTIVE
 
@@ -290,10 +294,12 @@ def test_filling_in_the_lot_of_an_entry_waiting_for_review_activates_it(actor):
 @pytest.mark.parametrize("ship_date", [datetime.date(2099, 3, 10), datetime.date(1900, 1, 1)])
 def test_a_ship_date_far_in_the_future_or_past_is_refused(actor, ship_date):
     with pytest.raises(ValidationError) as excinfo:
-        services.entry_create(actor=actor, data=entry_data(ship_date=ship_date))
+        services.create_entry(actor=actor, data=entry_data(ship_date=ship_date))
     assert "ship_date" in excinfo.value.message_dict
-    plan = services.plan_import([_line(0, ship_date=ship_date)])
-    assert plan.errors and "ship date" in plan.errors[0]
+    plan = plan_import([_line(0, ship_date=ship_date)])
+    (problem,) = plan.problems
+    assert (problem.column, problem.value) == ("ship_date", ship_date.isoformat())
+    assert problem.message in ("is in the future", "is before 1990")
 
 
 def test_an_import_assigns_the_rep_it_names_to_the_customer(actor):
@@ -304,7 +310,7 @@ def test_an_import_assigns_the_rep_it_names_to_the_customer(actor):
 
     riley = UserFactory(username="riley")
     riley.groups.add(Group.objects.get_or_create(name="sales_rep")[0])
-    result = services.entries_import(actor=actor, rows=[_line(0, rep="riley"), _line(1, rep="riley")], source="csv",
+    result = import_entries(actor=actor, rows=[_line(0, rep="riley"), _line(1, rep="riley")], source="csv",
                                      reason="r", file_name="a.csv", sha256="5" * 64)
     customers = set(DistributionLogEntry.objects.filter(pk__in=result.entry_ids).values_list("customer", flat=True))
     assert set(RepAssignment.objects.filter(rep=riley, is_primary=True).values_list("customer", flat=True)) == customers

@@ -463,7 +463,7 @@ def test_a_voided_shipment_never_seen_creates_nothing(run_sync, fake):
 def test_an_entry_a_person_voided_is_not_revived(run_sync, fake, actor):
     fake.shipments = [shipment(1)]
     run_sync()
-    services.entry_void(actor=actor, entry=DistributionLogEntry.objects.get(), reason="duplicate of SO-0")
+    services.void_entry(actor=actor, entry=DistributionLogEntry.objects.get(), reason="duplicate of SO-0")
 
     run = run_sync()
 
@@ -477,7 +477,7 @@ def test_an_entry_a_person_voided_is_not_revived(run_sync, fake, actor):
 def test_a_lot_a_person_confirmed_is_kept_when_shipstation_has_none(run_sync, fake, actor):
     fake.shipments = [shipment(1, lot=None)]
     run_sync()
-    services.entry_confirm(actor=actor, entry=DistributionLogEntry.objects.get(), lot_number="LOT-P")
+    services.confirm_entry(actor=actor, entry=DistributionLogEntry.objects.get(), lot_number="LOT-P")
 
     run = run_sync()
 
@@ -489,7 +489,7 @@ def test_a_lot_a_person_confirmed_is_kept_when_shipstation_has_none(run_sync, fa
 def test_a_lot_a_person_confirmed_is_kept_and_reported_when_shipstation_sends_another(run_sync, fake, actor):
     fake.shipments = [shipment(1, lot=None)]
     run_sync()
-    services.entry_confirm(actor=actor, entry=DistributionLogEntry.objects.get(), lot_number="LOT-P")
+    services.confirm_entry(actor=actor, entry=DistributionLogEntry.objects.get(), lot_number="LOT-P")
     fake.shipments[0]["shipmentItems"][0]["options"] = [{"name": "Lot", "value": "LOT-S"}]
 
     run = run_sync()
@@ -597,7 +597,7 @@ def test_a_crash_mid_page_rolls_that_page_back_marks_the_run_failed_and_propagat
     run_sync, fake, small_pages, monkeypatch
 ):
     fake.shipments = [shipment(n, f"2026-03-{n:02d}") for n in range(1, 5)]
-    real_create = services.entry_create
+    real_create = services.create_entry
     calls = []
 
     def flaky_create(**kwargs):
@@ -606,7 +606,7 @@ def test_a_crash_mid_page_rolls_that_page_back_marks_the_run_failed_and_propagat
             raise RuntimeError("disk full")
         return real_create(**kwargs)
 
-    monkeypatch.setattr(services, "entry_create", flaky_create)
+    monkeypatch.setattr(services, "create_entry", flaky_create)
 
     with pytest.raises(RuntimeError, match="disk full"):
         run_sync()

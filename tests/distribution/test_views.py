@@ -90,12 +90,12 @@ def test_the_form_shows_inline_errors_and_saves_nothing(ops_client):
 
 
 def test_editing_needs_a_reason_and_a_stale_form_is_refused(ops_client, ops_user):
-    entry = services.entry_create(actor=ops_user, data=entry_data())
+    entry = services.create_entry(actor=ops_user, data=entry_data())
     url = reverse("distribution:entry_edit", args=[entry.pk])
     form = {k: ("" if v is None else v) for k, v in entry_data(quantity=8).items()}
     assert "Give a reason" in ops_client.post(url, {**form, "version": 1}).content.decode()
     other = UserFactory(username="other_editor")
-    services.entry_update(actor=other, entry=entry, data={"quantity": 6}, reason="count", version=1)
+    services.update_entry(actor=other, entry=entry, data={"quantity": 6}, reason="count", version=1)
     html = ops_client.post(url, {**form, "version": 1, "reason": "recount"}).content.decode()
     assert "other_editor" in html and "Nothing was saved" in html
     entry.refresh_from_db()
@@ -103,15 +103,15 @@ def test_editing_needs_a_reason_and_a_stale_form_is_refused(ops_client, ops_user
 
 
 def test_the_detail_page_shows_the_history_with_old_and_new_values(admin_client, admin_user):
-    entry = services.entry_create(actor=admin_user, data=entry_data())
-    services.entry_update(actor=admin_user, entry=entry, data={"quantity": 9}, reason="recounted", version=1)
+    entry = services.create_entry(actor=admin_user, data=entry_data())
+    services.update_entry(actor=admin_user, entry=entry, data={"quantity": 9}, reason="recounted", version=1)
     html = admin_client.get(entry.get_absolute_url()).content.decode()
     assert "recounted" in html
     assert "<b>quantity</b>: 5 → 9" in html
 
 
 def test_void_has_a_confirm_step_and_needs_a_reason(admin_client, admin_user):
-    entry = services.entry_create(actor=admin_user, data=entry_data())
+    entry = services.create_entry(actor=admin_user, data=entry_data())
     url = reverse("distribution:entry_void", args=[entry.pk])
     assert "Void this entry" in admin_client.get(url).content.decode()
     admin_client.post(url, {"version": 1, "reason": ""})
@@ -123,7 +123,7 @@ def test_void_has_a_confirm_step_and_needs_a_reason(admin_client, admin_user):
 
 
 def test_the_review_queue_confirms_an_entry_once_its_lot_is_filled_in(admin_client, admin_user):
-    entry = services.entry_create(actor=admin_user, data=entry_data(lot_number=""))
+    entry = services.create_entry(actor=admin_user, data=entry_data(lot_number=""))
     assert entry.order_number in admin_client.get(reverse("distribution:review_queue")).content.decode()
     admin_client.post(
         reverse("distribution:entry_confirm", args=[entry.pk]), {"lot_number": "", "version": 1}
@@ -190,14 +190,14 @@ def test_an_oversized_upload_is_refused_before_parsing(ops_client, monkeypatch):
 
 
 def test_export_round_trips_through_import_and_defuses_formulas(admin_client, admin_user):
-    services.entry_create(
+    services.create_entry(
         actor=admin_user, data=entry_data(facility_name='=HYPERLINK("http://x")', notes="+1 call")
     )
-    services.entry_create(
+    services.create_entry(
         actor=admin_user, data=entry_data(order_number="SO-2", facility_name="Hôpital Sainte-Anne")
     )
-    voided = services.entry_create(actor=admin_user, data=entry_data(order_number="SO-3"))
-    services.entry_void(actor=admin_user, entry=voided, reason="keyed twice")
+    voided = services.create_entry(actor=admin_user, data=entry_data(order_number="SO-3"))
+    services.void_entry(actor=admin_user, entry=voided, reason="keyed twice")
     response = admin_client.get(reverse("distribution:export"))
     assert response["Content-Type"].startswith("text/csv")
     raw = b"".join(response.streaming_content)
@@ -213,7 +213,7 @@ def test_export_round_trips_through_import_and_defuses_formulas(admin_client, ad
     assert AuditEvent.objects.filter(action="distribution.exported").exists()
     # importing our own export back creates nothing: every live row is already there, the voided one is left out
     preview = _upload(admin_client, raw, "export.csv")
-    assert preview.context["nothing_new"] is True
+    assert preview.context["preview"].nothing_new is True
     assert len(preview.context["plan"].duplicates) == 2
     assert len(preview.context["parsed"].voided_lines) == 1
 
@@ -226,14 +226,14 @@ def test_export_follows_the_current_filter(admin_client):
 
 
 def test_the_lot_trace_lists_every_consignee_with_totals_and_exports_for_a_recall(admin_client, admin_user):
-    services.entry_create(actor=admin_user, data=entry_data(facility_name="Hospital A", quantity=5))
-    services.entry_create(
+    services.create_entry(actor=admin_user, data=entry_data(facility_name="Hospital A", quantity=5))
+    services.create_entry(
         actor=admin_user, data=entry_data(facility_name="Clinic B", order_number="SO-2", quantity=2)
     )
-    voided = services.entry_create(
+    voided = services.create_entry(
         actor=admin_user, data=entry_data(facility_name="Clinic C", order_number="SO-3")
     )
-    services.entry_void(actor=admin_user, entry=voided, reason="returned")
+    services.void_entry(actor=admin_user, entry=voided, reason="returned")
     response = admin_client.get(reverse("distribution:lot_trace", args=["LOT2601"]))
     totals = response.context["totals"]
     assert (totals["units"], totals["consignees"], totals["voided"]) == (7, 2, 1)
@@ -272,7 +272,7 @@ def test_a_user_without_the_permission_writes_nothing(client, readonly_user):
 
 
 def test_the_lot_search_ignores_case_and_says_which_lot_it_shows(admin_client, admin_user):
-    services.entry_create(actor=admin_user, data=entry_data(lot_number="L0226006"))
+    services.create_entry(actor=admin_user, data=entry_data(lot_number="L0226006"))
     response = admin_client.get(reverse("distribution:lot_search"), {"lot": "l0226006"}, follow=True)
     assert response.context["lot"] == "L0226006"
     assert response.context["totals"]["units"] == 5
@@ -282,7 +282,7 @@ def test_the_lot_search_ignores_case_and_says_which_lot_it_shows(admin_client, a
 
 
 def test_a_lot_nobody_received_says_so_and_suggests_close_lots(admin_client, admin_user):
-    services.entry_create(actor=admin_user, data=entry_data(lot_number="L0226006"))
+    services.create_entry(actor=admin_user, data=entry_data(lot_number="L0226006"))
     html = admin_client.get(reverse("distribution:lot_trace", args=["L02260"])).content.decode()
     assert "No entry carries lot" in html and "L0226006" in html
 
@@ -306,14 +306,14 @@ def test_an_export_with_a_broken_filter_exports_nothing_and_says_why(admin_clien
 
 
 def test_the_void_page_of_a_voided_entry_goes_back_to_the_entry(admin_client, admin_user):
-    entry = services.entry_create(actor=admin_user, data=entry_data())
-    services.entry_void(actor=admin_user, entry=entry, reason="returned")
+    entry = services.create_entry(actor=admin_user, data=entry_data())
+    services.void_entry(actor=admin_user, entry=entry, reason="returned")
     response = admin_client.get(reverse("distribution:entry_void", args=[entry.pk]))
     assert response.status_code == 302 and response["Location"] == entry.get_absolute_url()
 
 
 def test_dates_are_shown_the_same_way_on_every_page(admin_client, admin_user):
-    entry = services.entry_create(actor=admin_user, data=entry_data())
+    entry = services.create_entry(actor=admin_user, data=entry_data())
     assert "2026-03-02" in admin_client.get(entry.get_absolute_url()).content.decode()
     assert "2026-03-02" in admin_client.get(reverse("distribution:entry_list")).content.decode()
 
@@ -330,9 +330,9 @@ def test_pages_hold_the_right_rows_and_the_total_is_exact_without_counting(admin
     from distribution.selectors import entry_count_total
 
     for n in range(60):
-        services.entry_create(actor=admin_user, data=entry_data(order_number=f"SO-{n}",
+        services.create_entry(actor=admin_user, data=entry_data(order_number=f"SO-{n}",
                                                                  lot_number="" if n % 7 == 0 else f"L{n % 4}"))
-    services.entry_void(actor=admin_user, entry=DistributionLogEntry.objects.first(), reason="test")
+    services.void_entry(actor=admin_user, entry=DistributionLogEntry.objects.first(), reason="test")
     assert entry_count_total() == DistributionLogEntry.objects.count() == 60
     expected = list(DistributionLogEntry.objects.order_by("-ship_date", "-id").values_list("pk", flat=True))
     seen = []
@@ -345,9 +345,9 @@ def test_pages_hold_the_right_rows_and_the_total_is_exact_without_counting(admin
 
 def test_list_and_lot_trace_rows_escape_what_users_typed_and_link_each_entry(admin_client, admin_user):
     """Both tables write their rows in Python for speed; every value must still be escaped."""
-    entry = services.entry_create(actor=admin_user, data=entry_data(
+    entry = services.create_entry(actor=admin_user, data=entry_data(
         facility_name="<b>Evil</b> & Co", city="<i>Town</i>", order_number="SO-<1>", lot_number="L 7&8"))
-    pending = services.entry_create(actor=admin_user, data=entry_data(order_number="SO-2", lot_number=""))
+    pending = services.create_entry(actor=admin_user, data=entry_data(order_number="SO-2", lot_number=""))
     html = admin_client.get(reverse("distribution:entry_list")).content.decode()
     assert "<b>Evil</b>" not in html and "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in html
     assert "&lt;i&gt;Town&lt;/i&gt;" in html and "SO-&lt;1&gt;" in html
@@ -375,11 +375,11 @@ def test_deep_pages_that_seek_by_ship_date_hold_exactly_the_rows_plain_paging_wo
 
     day = datetime.date(2026, 3, 1)
     for n in range(45):
-        services.entry_create(actor=admin_user, data=entry_data(
+        services.create_entry(actor=admin_user, data=entry_data(
             order_number=f"SO-{n}", ship_date=day + datetime.timedelta(days=n % 6), sku=f"SKU-{n % 3}",
             lot_number="" if n % 5 == 0 else f"L{n % 4}"))
     for entry in DistributionLogEntry.objects.order_by("pk")[:6:2]:
-        services.entry_void(actor=admin_user, entry=entry, reason="test")
+        services.void_entry(actor=admin_user, entry=entry, reason="test")
     order = ("ship_date", "id") if sort == "ship_date" else ("-ship_date", "-id")
     expected = list(DistributionLogEntry.objects.order_by(*order).values_list("pk", flat=True))
     seen = []
@@ -397,7 +397,7 @@ def test_ship_date_seek_names_the_day_of_a_row_and_how_many_rows_come_before_it(
 
     day = datetime.date(2026, 3, 1)
     for n, offset_days in enumerate([0, 0, 1, 2, 2, 2]):  # 2 rows on day 0, 1 on day 1, 3 on day 2
-        services.entry_create(actor=admin_user, data=entry_data(order_number=f"SO-{n}",
+        services.create_entry(actor=admin_user, data=entry_data(order_number=f"SO-{n}",
                                                                 ship_date=day + datetime.timedelta(days=offset_days)))
     assert ship_date_seek(0) == (day + datetime.timedelta(days=2), 0)
     assert ship_date_seek(3) == (day + datetime.timedelta(days=1), 3)
@@ -409,7 +409,7 @@ def test_ship_date_seek_names_the_day_of_a_row_and_how_many_rows_come_before_it(
 @pytest.mark.parametrize("sort", ["quantity", "-quantity", "status", "-source", "sku", "-facility_name"])
 def test_sorting_by_a_column_of_equal_values_pages_through_every_row_once(admin_client, admin_user, sort):
     for n in range(20):
-        services.entry_create(actor=admin_user, data=entry_data(order_number=f"SO-{n}", quantity=2))
+        services.create_entry(actor=admin_user, data=entry_data(order_number=f"SO-{n}", quantity=2))
     seen = []
     for page in (1, 2, 3):
         response = admin_client.get(reverse("distribution:entry_list"), {"sort": sort, "per_page": 7, "page": page})
@@ -420,7 +420,7 @@ def test_sorting_by_a_column_of_equal_values_pages_through_every_row_once(admin_
 
 def test_choosing_a_sort_order_starts_again_at_the_first_page(admin_client, admin_user):
     for n in range(3):
-        services.entry_create(actor=admin_user, data=entry_data(order_number=f"SO-{n}"))
+        services.create_entry(actor=admin_user, data=entry_data(order_number=f"SO-{n}"))
     html = admin_client.get(reverse("distribution:entry_list"), {"page": 2, "per_page": 1, "sku": ""}).content.decode()
     assert 'href="?per_page=1&amp;sku=&amp;sort=quantity"' in html
 

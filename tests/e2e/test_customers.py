@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from customers.models import Customer, CustomerNote
-from distribution.services import entry_create
+from distribution.services import create_entry
 from silqeqms.models import AuditEvent
 from tests.factories import UserFactory, entry_data
 
@@ -97,7 +97,7 @@ def test_a_customer_from_creation_to_merge(page, live_server, login, people):
         "Dock closes at 5pm.")
 
     # An import brought a second spelling of the same hospital: merge it.
-    entry_create(actor=people, data=entry_data(facility_name="Hopital Ste-Anne", city="Lyon", order_number="SO-77"))
+    create_entry(actor=people, data=entry_data(facility_name="Hopital Ste-Anne", city="Lyon", order_number="SO-77"))
     page.get_by_role("link", name="Merge a duplicate…").click()
     page.get_by_role("link", name="Hopital Ste-Anne").click()
     expect(page.get_by_text("distribution entries move")).to_be_visible()

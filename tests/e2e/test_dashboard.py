@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from distribution.services import entry_create
+from distribution.services import create_entry
 from tests.factories import UserFactory, entry_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,7 @@ def shipments(db):
         ("SO-2", "Hospital A", D(2026, 2, 3), 5),
         ("SO-3", "Clinic B", D(2026, 3, 9), 7),
     ]:
-        entry_create(actor=clerk, data=entry_data(order_number=number, facility_name=name, ship_date=day,
+        create_entry(actor=clerk, data=entry_data(order_number=number, facility_name=name, ship_date=day,
                                                   quantity=quantity))
 
 

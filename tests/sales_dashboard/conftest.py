@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from distribution.services import entry_create
+from distribution.services import create_entry
 from tests.factories import UserFactory, entry_data
 
 START = datetime.date(2026, 1, 1)
@@ -29,7 +29,7 @@ def ship(clerk):
     """ship(**overrides) creates one entry through the service (entry_data's defaults otherwise)."""
 
     def _ship(**overrides):
-        return entry_create(actor=clerk, data=entry_data(**overrides))
+        return create_entry(actor=clerk, data=entry_data(**overrides))
 
     return _ship
 

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from bench import dashboard
-from distribution.services import entry_void
+from distribution.services import void_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def test_the_benchmark_measures_three_ways_that_agree(client, exporter, ship, cl
     ship(order_number="SO-1", facility_name="Hospital A", ship_date=D(2025, 12, 30), quantity=3)
     ship(order_number="SO-1", facility_name="Hospital A", ship_date=D(2026, 1, 2), quantity=4, sku="S-2")
     ship(order_number="SO-2", facility_name="Clinic B", lot_number="", quantity=2)
-    entry_void(actor=clerk, entry=ship(order_number="SO-3", facility_name="Clinic C"), reason="test")
+    void_entry(actor=clerk, entry=ship(order_number="SO-3", facility_name="Clinic C"), reason="test")
     result = dashboard.run(client=client, user=exporter, repeat=1)
     assert result["agree"] == {"raw_sql": True, "naive": True}
     assert result["entries"] == 4

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from customers.services import ensure_rep_assignment
-from distribution.services import entry_void
+from distribution.services import void_entry
 from sales_dashboard import selectors
 from sales_dashboard.selectors import Window
 from silqeqms.models import AuditEvent
@@ -102,8 +102,8 @@ def test_voided_entries_and_orders_leave_the_export(exporter_client, ship, clerk
     ship(order_number="SO-1", sku="KEEP", quantity=2)
     extra = ship(order_number="SO-1", sku="GONE", quantity=5)
     only = ship(order_number="SO-2", facility_name="Clinic B")
-    entry_void(actor=clerk, entry=extra, reason="duplicate line")
-    entry_void(actor=clerk, entry=only, reason="never shipped")
+    void_entry(actor=clerk, entry=extra, reason="duplicate line")
+    void_entry(actor=clerk, entry=only, reason="never shipped")
     _, rows, _ = download(exporter_client)
     assert [(r["order_number"], r["units"], r["skus"]) for r in rows] == [("SO-1", "2", "KEEP")]
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from distribution.services import entry_confirm, entry_update, entry_void
+from distribution.services import confirm_entry, update_entry, void_entry
 from sales_dashboard import selectors
 from sales_dashboard.selectors import LotPending, MonthUnits, Window
 from tests.factories import DistributionLogEntryFactory
@@ -79,7 +79,7 @@ def test_the_end_date_is_inclusive(ship):
 def test_voided_entries_are_excluded_everywhere(ship, clerk):
     ship(order_number="SO-1", sku="KEEP", lot_number="L1", quantity=2)
     gone = ship(order_number="SO-1", sku="GONE", lot_number="L2", quantity=40, ship_date=D(2026, 4, 2))
-    entry_void(actor=clerk, entry=gone, reason="entered twice")
+    void_entry(actor=clerk, entry=gone, reason="entered twice")
     data = selectors.dashboard_json(window=DEFAULT)
     assert data["total_units_window"] == 2
     assert data["sku_breakdown"] == [{"sku": "KEEP", "units": 2}]
@@ -91,7 +91,7 @@ def test_voided_entries_are_excluded_everywhere(ship, clerk):
 def test_a_customer_whose_only_order_is_voided_is_no_longer_a_customer(ship, clerk):
     ship(order_number="SO-1", facility_name="Hospital A")
     only = ship(order_number="SO-2", facility_name="Clinic B")
-    entry_void(actor=clerk, entry=only, reason="wrong customer")
+    void_entry(actor=clerk, entry=only, reason="wrong customer")
     assert totals() == {
         "total_orders_window": 1, "total_orders_lifetime": 1, "total_units_window": 5,
         "total_customers_lifetime": 1, "first_time_customers": 1, "repeat_customers": 0,
@@ -143,7 +143,7 @@ def test_entries_without_a_lot_are_counted_as_lot_pending_and_not_listed(ship, c
     assert selectors.lot_pending() == LotPending(entries=2, units=7)
     assert [lot.lot_number for lot in selectors.lot_summaries()] == ["L1"]
     assert totals()["total_units_window"] == 9  # pending entries still count as shipped units
-    entry_confirm(actor=clerk, entry=waiting, lot_number="L9")
+    confirm_entry(actor=clerk, entry=waiting, lot_number="L9")
     assert selectors.lot_pending() == LotPending(entries=1, units=4)
     assert [lot.lot_number for lot in selectors.lot_summaries()] == ["L1", "L9"]
 
@@ -174,7 +174,7 @@ def test_a_very_long_window_charts_only_the_months_with_shipments(ship):
 
 def test_an_edit_that_moves_an_entry_out_of_the_window_moves_its_units(ship, clerk):
     entry = ship(order_number="SO-1", quantity=6)
-    entry_update(actor=clerk, entry=entry, data={"ship_date": D(2025, 12, 1)}, reason="date typo",
+    update_entry(actor=clerk, entry=entry, data={"ship_date": D(2025, 12, 1)}, reason="date typo",
                  version=entry.version)
     assert totals()["total_units_window"] == 0
     assert totals()["total_orders_window"] == 0

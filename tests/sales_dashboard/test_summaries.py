@@ -8,16 +8,11 @@ import random
 import pytest
 
 from customers.models import Customer
+from distribution.imports.lines import ImportLine
+from distribution.imports.writer import import_entries
+from distribution.merge import merge_customers
 from distribution.models import CustomerOrderStats, DistributionLogEntry, LotSummary, OrderSummary
-from distribution.services import (
-    ImportLine,
-    customer_merge,
-    entries_import,
-    entry_confirm,
-    entry_update,
-    entry_void,
-    link_customers,
-)
+from distribution.services import confirm_entry, link_customers, update_entry, void_entry
 from distribution.summaries import rebuild_summaries, verify_summaries
 from tests.factories import DistributionLogEntryFactory, UserFactory
 
@@ -29,7 +24,7 @@ D = datetime.date
 def import_rows(clerk, rows: list[dict], *, tag: str = "a"):
     lines = [ImportLine(line=n + 1, **{"ship_date": D(2026, 2, 1), "sku": "S-1", "quantity": 1, **row})
              for n, row in enumerate(rows)]
-    return entries_import(actor=clerk, rows=lines, source="csv", reason="import", file_name=f"{tag}.csv",
+    return import_entries(actor=clerk, rows=lines, source="csv", reason="import", file_name=f"{tag}.csv",
                           sha256=tag * 64)
 
 
@@ -52,14 +47,14 @@ def test_summaries_are_exact_after_a_create(ship):
 def test_summaries_are_exact_after_an_update(ship, clerk, change):
     entry = ship(order_number="SO-1", quantity=4)
     ship(order_number="SO-1", quantity=2, ship_date=D(2026, 3, 3))
-    entry_update(actor=clerk, entry=entry, data=change, reason="correction", version=entry.version)
+    update_entry(actor=clerk, entry=entry, data=change, reason="correction", version=entry.version)
     assert verify_summaries() == []
 
 
 def test_summaries_are_exact_after_an_update_that_chooses_another_customer(ship, clerk):
     entry = ship(order_number="SO-1", facility_name="Hospital A")
     other = ship(order_number="SO-2", facility_name="Clinic B").customer
-    entry_update(actor=clerk, entry=entry, data={"customer": other}, reason="wrong customer", version=entry.version)
+    update_entry(actor=clerk, entry=entry, data={"customer": other}, reason="wrong customer", version=entry.version)
     assert verify_summaries() == []
     assert not CustomerOrderStats.objects.filter(customer=entry.customer).exists()
     assert CustomerOrderStats.objects.get(customer=other).order_count == 2
@@ -68,10 +63,10 @@ def test_summaries_are_exact_after_an_update_that_chooses_another_customer(ship,
 def test_summaries_are_exact_after_a_void(ship, clerk):
     keep = ship(order_number="SO-1", quantity=4)
     gone = ship(order_number="SO-1", quantity=2, lot_number="L-ONLY", ship_date=D(2026, 1, 2))
-    entry_void(actor=clerk, entry=gone, reason="duplicate")
+    void_entry(actor=clerk, entry=gone, reason="duplicate")
     assert verify_summaries() == []
     assert not LotSummary.objects.filter(lot_number="L-ONLY").exists()
-    entry_void(actor=clerk, entry=keep, reason="never shipped")
+    void_entry(actor=clerk, entry=keep, reason="never shipped")
     assert verify_summaries() == []
     assert not OrderSummary.objects.exists()
     assert not CustomerOrderStats.objects.exists()
@@ -80,7 +75,7 @@ def test_summaries_are_exact_after_a_void(ship, clerk):
 def test_summaries_are_exact_after_a_confirm(ship, clerk):
     waiting = ship(order_number="SO-1", lot_number="")
     ship(order_number="SO-2", lot_number="")
-    entry_confirm(actor=clerk, entry=waiting, lot_number="L-9")
+    confirm_entry(actor=clerk, entry=waiting, lot_number="L-9")
     assert verify_summaries() == []
     assert LotSummary.objects.get(lot_number="").entries == 1
 
@@ -102,8 +97,8 @@ def test_summaries_are_exact_after_a_merge(ship, clerk):
     duplicate = ship(order_number="SO-1", facility_name="Hospital A North", ship_date=D(2026, 1, 15)).customer
     ship(order_number="SO-2", facility_name="Hospital A North")
     voided = ship(order_number="SO-3", facility_name="Hospital A North")
-    entry_void(actor=clerk, entry=voided, reason="typo")
-    customer_merge(actor=clerk, survivor=survivor, duplicate=duplicate, reason="same hospital")
+    void_entry(actor=clerk, entry=voided, reason="typo")
+    merge_customers(actor=clerk, survivor=survivor, duplicate=duplicate, reason="same hospital")
     assert verify_summaries() == []
     merged = OrderSummary.objects.get(customer=survivor, order_number="SO-1")
     assert (merged.first_ship_date, merged.units, merged.lines) == (D(2026, 1, 15), 10, 2)
@@ -135,7 +130,7 @@ def test_verify_summaries_reports_a_difference():
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_summaries_stay_exact_through_a_random_mix_of_writes(clerk, seed):
     """Creates, edits, voids, confirms, imports and merges in a random order, checked after each write."""
-    from distribution.services import entry_create
+    from distribution.services import create_entry
     from tests.factories import entry_data
 
     rng = random.Random(seed)
@@ -152,23 +147,23 @@ def test_summaries_stay_exact_through_a_random_mix_of_writes(clerk, seed):
         live = list(DistributionLogEntry.objects.exclude(status="voided"))
         action = rng.choice(["create", "create", "update", "void", "confirm", "import", "merge"])
         if action == "create" or not live:
-            entry_create(actor=clerk, data=entry_data(**random_values(), rep=rep))
+            create_entry(actor=clerk, data=entry_data(**random_values(), rep=rep))
         elif action == "update":
             entry = rng.choice(live)
             values = random_values()
             change = {k: values[k] for k in rng.sample(sorted(values), rng.randint(1, 3))}
-            entry_update(actor=clerk, entry=entry, data=change, reason="edit", version=entry.version)
+            update_entry(actor=clerk, entry=entry, data=change, reason="edit", version=entry.version)
         elif action == "void":
-            entry_void(actor=clerk, entry=rng.choice(live), reason="void")
+            void_entry(actor=clerk, entry=rng.choice(live), reason="void")
         elif action == "confirm":
             waiting = [e for e in live if e.status == "needs_review"]
             if waiting:
-                entry_confirm(actor=clerk, entry=rng.choice(waiting), lot_number=rng.choice(["L-1", "L-4"]))
+                confirm_entry(actor=clerk, entry=rng.choice(waiting), lot_number=rng.choice(["L-1", "L-4"]))
         elif action == "import":
             import_rows(clerk, [random_values() for _ in range(rng.randint(1, 4))], tag=f"{step % 10}")
         elif action == "merge":
             customers = list(Customer.objects.order_by("pk"))
             if len(customers) >= 2:
                 survivor, duplicate = rng.sample(customers, 2)
-                customer_merge(actor=clerk, survivor=survivor, duplicate=duplicate, reason="duplicate customer")
+                merge_customers(actor=clerk, survivor=survivor, duplicate=duplicate, reason="duplicate customer")
         assert verify_summaries() == [], (seed, step, action)

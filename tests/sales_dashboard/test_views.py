@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from distribution.imports.lines import ImportLine
+from distribution.imports.writer import import_entries
 from distribution.models import DistributionLogEntry
-from distribution.services import ImportLine, entries_import, entry_void
+from distribution.services import void_entry
 from silqeqms.models import AuditEvent
 from tests.factories import DistributionLogEntryFactory, UserFactory
 
@@ -40,7 +42,7 @@ def seed(clerk, *, orders: int, lines: int = 2, start: int = 0) -> None:
             rows.append(ImportLine(line=len(rows) + 1, ship_date=D(2025, 10, 1) + datetime.timedelta(days=n % 300),
                                    order_number=f"SO-{n}", facility_name=f"Hospital {n % 7}", sku=f"SKU-{k % 3}",
                                    quantity=1 + n % 5, lot_number="" if n % 11 == 0 else f"LOT-{n % 13}"))
-    entries_import(actor=clerk, rows=rows, source="csv", reason="test data", file_name="seed.csv",
+    import_entries(actor=clerk, rows=rows, source="csv", reason="test data", file_name="seed.csv",
                    sha256=f"{start:064d}")
 
 
@@ -98,7 +100,7 @@ def test_the_json_lists_every_lot_without_pagination(viewer_client, clerk):
     seed(clerk, orders=60, lines=1)
     rows = [ImportLine(line=n + 1, ship_date=D(2026, 2, 1), order_number=f"L-{n}", facility_name="Lot Clinic",
                        sku="S", quantity=1, lot_number=f"LOT-X{n:02d}") for n in range(30)]
-    entries_import(actor=clerk, rows=rows, source="csv", reason="lots", file_name="lots.csv", sha256="f" * 64)
+    import_entries(actor=clerk, rows=rows, source="csv", reason="lots", file_name="lots.csv", sha256="f" * 64)
     lots = viewer_client.get(URL, {"format": "json"}).json()["lots"]
     names = [lot["lot_number"] for lot in lots]
     assert len(names) == 13 + 30
@@ -180,7 +182,7 @@ def test_lots_are_listed_25_a_page_sortable_searchable_and_linked_to_their_trace
     rows = [ImportLine(line=n + 1, ship_date=D(2026, 2, 1) + datetime.timedelta(days=n), order_number=f"SO-{n}",
                        facility_name="Lot Clinic", sku="S", quantity=n + 1, lot_number=f"LOT/{n:02d}")
             for n in range(30)]
-    entries_import(actor=clerk, rows=rows, source="csv", reason="lots", file_name="lots.csv", sha256="e" * 64)
+    import_entries(actor=clerk, rows=rows, source="csv", reason="lots", file_name="lots.csv", sha256="e" * 64)
     html = viewer_client.get(URL).content.decode()
     lots = re.findall(r">(LOT/\d\d)</a>", html)
     assert lots == [f"LOT/{n:02d}" for n in range(25)]
@@ -245,5 +247,5 @@ def test_the_page_and_the_json_cost_the_same_few_queries_whatever_the_data_size(
 def test_voiding_an_entry_changes_the_figures_at_once(viewer_client, ship, clerk):
     entry = ship(order_number="SO-1", quantity=3)
     assert viewer_client.get(URL, {"format": "json"}).json()["total_units_window"] == 3
-    entry_void(actor=clerk, entry=entry, reason="mistake")
+    void_entry(actor=clerk, entry=entry, reason="mistake")
     assert viewer_client.get(URL, {"format": "json"}).json()["total_units_window"] == 0

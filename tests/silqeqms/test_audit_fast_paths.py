@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 
-from distribution import services
+from distribution.fields import AUDITED_FIELDS
+from distribution.imports.lines import ImportLine
+from distribution.imports.writer import import_entries
 from distribution.models import DistributionLogEntry
 from distribution.summaries import verify_summaries
 from silqeqms.audit import (
@@ -110,14 +112,14 @@ def test_an_imported_row_is_audited_exactly_as_its_model_instance_would_be():
     actor = UserFactory(username="importer")
     rep = UserFactory(username="riley", first_name="Riley", last_name="Ö")
     rows = [
-        services.ImportLine(line=2, ship_date=datetime.date(2026, 3, 1), order_number="SO-1",
+        ImportLine(line=2, ship_date=datetime.date(2026, 3, 1), order_number="SO-1",
                             facility_name="Hôpital Sainte-Anne", sku="211810SPT", quantity=3, lot_number="L1",
                             address1="1 Rue", city="Paris", country="FR", rep="riley", notes='say "hi"'),
-        services.ImportLine(line=3, ship_date=datetime.date(2026, 3, 2), order_number="SO-2",
+        ImportLine(line=3, ship_date=datetime.date(2026, 3, 2), order_number="SO-2",
                             facility_name="Clinic B", sku="X", quantity=1, udi_di="0123", postal_code="02134"),
     ]
     with audit_batch() as batch:
-        result = services.entries_import(actor=actor, rows=rows, source="csv", reason=" monthly ",
+        result = import_entries(actor=actor, rows=rows, source="csv", reason=" monthly ",
                                          file_name="m.csv", sha256="c" * 64)
     assert result.created == 2 and result.needs_review == 1
     for pk, row in zip(result.entry_ids, rows, strict=True):
@@ -125,7 +127,7 @@ def test_an_imported_row_is_audited_exactly_as_its_model_instance_would_be():
         event = AuditEvent.objects.get(action="distribution_entry.imported", target_id=str(pk))
         assert event.target_type == "distribution.distributionlogentry"
         assert event.target_repr == str(entry)
-        assert event.changes == creation_changes(entry, services.AUDITED_FIELDS)
+        assert event.changes == creation_changes(entry, AUDITED_FIELDS)
         assert event.data == {"line": row.line}
         assert event.reason == "monthly"
         assert event.batch_id == batch.batch_id

@@ -1,14 +1,9 @@
-import hashlib
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from distribution import services
-from distribution.imports.csv_file import CsvImportError, parse_distribution_csv
-from distribution.imports.rows import csv_rows_to_lines
-from distribution.models import Source
-from silqeqms.audit import audit_batch
+from distribution.imports.use_cases import import_csv_file, preview_csv_file
 
 
 class Command(BaseCommand):
@@ -23,12 +18,10 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"{file}: no such file.")
         data = file.read_bytes()
-        try:
-            parsed = parse_distribution_csv(data)
-        except CsvImportError as error:
-            raise CommandError(f"{file.name}: {error} Nothing was imported.") from None
-        plan = services.plan_import(csv_rows_to_lines(parsed.rows))
-        problems = [str(e) for e in parsed.errors] + plan.errors
+        preview = preview_csv_file(name=file.name, data=data)
+        if preview.file_error:
+            raise CommandError(f"{file.name}: {preview.file_error} Nothing was imported.")
+        parsed, plan, problems = preview.parsed, preview.plan, preview.problems
         self.stdout.write(f"{file.name}: {parsed.total_rows} rows read ({parsed.encoding}); {len(plan.to_create)} new, "
                           f"{len(plan.duplicates)} duplicates, {len(problems)} problems.")
         if problems:
@@ -41,12 +34,8 @@ class Command(BaseCommand):
         if not reason.strip():
             raise CommandError("Give --reason: it is recorded in the audit trail.")
         try:
-            with audit_batch():
-                result = services.entries_import(
-                    actor=None, rows=csv_rows_to_lines(parsed.rows), source=Source.CSV, reason=reason,
-                    file_name=file.name, sha256=hashlib.sha256(data).hexdigest(),
-                    batch_data={"encoding": parsed.encoding, "via": "manage.py import_distribution"},
-                )
+            result = import_csv_file(actor=None, name=file.name, data=data, reason=reason,
+                                     batch_data={"via": "manage.py import_distribution"})
         except ValidationError as error:
             raise CommandError("Nothing was imported: " + "; ".join(error.messages)) from None
         self.stdout.write(self.style.SUCCESS(

@@ -2,13 +2,9 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from distribution import services
-from distribution.imports.pdf import MAX_PDF_BYTES, PdfImportError, parse_sales_order_pdf_safely
-from distribution.imports.rows import pdf_result_to_lines
-from distribution.models import Source, SourceDocument
-from silqeqms.audit import audit_batch
+from distribution.imports.pdf import MAX_PDF_BYTES
+from distribution.imports.use_cases import import_pdf_files, preview_pdf_files
 
 
 class Command(BaseCommand):
@@ -20,32 +16,30 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, files: list[Path], reason: str, dry_run: bool, **options):
-        readings = []
         for path in files:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file. Nothing was imported.")
             if path.stat().st_size > MAX_PDF_BYTES:
                 raise CommandError(f"{path.name} is over the {MAX_PDF_BYTES // 1024 // 1024} MB limit. Nothing was imported.")
-            data = path.read_bytes()
-            try:
-                result = parse_sales_order_pdf_safely(data, path.name)
-            except PdfImportError as error:
-                raise CommandError(f"{error} Nothing was imported.") from None
-            if SourceDocument.objects.filter(sha256=result.sha256).exists():
-                self.stdout.write(f"{path.name}: already imported; skipped.")
+        contents = [(path.name, path.read_bytes()) for path in files]
+        preview = preview_pdf_files(files=contents)
+        for plan in preview.files:
+            if plan.already_imported:
+                self.stdout.write(f"{plan.file_name}: already imported ({plan.already_imported}); skipped.")
                 continue
-            lines, warnings = pdf_result_to_lines(result)
-            self.stdout.write(f"{path.name}: {result.page_count} pages, {len(result.orders)} orders, {len(lines)} lines.")
-            for warning in warnings:
+            if plan.error:
+                raise CommandError(f"{plan.error} Nothing was imported.")
+            result = plan.result
+            self.stdout.write(f"{plan.file_name}: {result.page_count} pages, {len(result.orders)} orders, "
+                              f"{len(plan.lines)} lines.")
+            for warning in plan.warnings:
                 self.stdout.write(f"  warning: {warning}")
-            readings.append((path, data, result, lines))
-        if not readings:
+        if preview.plan is None:
             self.stdout.write("Nothing to import.")
             return
-        plan = services.plan_import([line for *_, lines in readings for line in lines])
-        self.stdout.write(f"{len(plan.to_create)} new entries, {len(plan.duplicates)} already in the log.")
-        if plan.errors:
-            for problem in plan.errors:
+        self.stdout.write(f"{len(preview.plan.to_create)} new entries, {len(preview.plan.duplicates)} already in the log.")
+        if preview.plan.problems:
+            for problem in preview.plan.problems:
                 self.stderr.write(f"  {problem}")
             raise CommandError("Nothing was imported.")
         if dry_run:
@@ -53,16 +47,10 @@ class Command(BaseCommand):
             return
         if not reason.strip():
             raise CommandError("Give --reason: it is recorded in the audit trail.")
-        created = 0
         try:
-            with audit_batch(), transaction.atomic():
-                for path, data, result, lines in readings:
-                    document = services.source_document_store(actor=None, name=path.name, data=data)
-                    created += services.entries_import(
-                        actor=None, rows=lines, source=Source.PDF, reason=reason, file_name=path.name,
-                        sha256=document.sha256, source_document=document,
-                        batch_data={"pages": result.page_count, "via": "manage.py import_distribution_pdf"},
-                    ).created
+            result = import_pdf_files(actor=None, files=contents, reason=reason,
+                                      batch_data={"via": "manage.py import_distribution_pdf"})
         except ValidationError as error:
             raise CommandError("Nothing was imported: " + "; ".join(error.messages)) from None
-        self.stdout.write(self.style.SUCCESS(f"Imported {created} entries from {len(readings)} PDF(s)."))
+        self.stdout.write(self.style.SUCCESS(
+            f"Imported {result.created} entries from {len(result.files_imported)} PDF(s)."))

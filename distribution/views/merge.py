@@ -1,5 +1,5 @@
-"""The customer merge page. It lives on the distribution side because a merge repoints distribution
-entries, and customers never imports distribution (DESIGN.md, Layering)."""
+"""The customer merge page (the use case: distribution.merge). On the distribution side because a merge
+repoints distribution entries, and customers never imports distribution."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.generic import View
 
-from customers.forms import CustomerMergeForm, add_service_errors
+from customers.forms import CustomerMergeForm
 from customers.models import Customer
 from customers.selectors import customer_search, customers_visible_to, similar_customers
 from customers.views import visible_customer
-from distribution.services import customer_merge, merge_preview
+from distribution.merge import merge_customers, merge_preview
+from silqeqms.forms import apply_validation_error
 from silqeqms.permissions import PermissionRequiredMixin
+from silqeqms.wording import counted
 
 
 class CustomerMergeView(PermissionRequiredMixin, View):
@@ -42,16 +44,16 @@ class CustomerMergeView(PermissionRequiredMixin, View):
         duplicate = form.cleaned_data.get("duplicate")  # the preview stays on screen beside any error
         if valid:
             try:
-                moved = customer_merge(actor=request.user, survivor=survivor, duplicate=duplicate,
+                moved = merge_customers(actor=request.user, survivor=survivor, duplicate=duplicate,
                                        reason=form.cleaned_data["reason"])
             except ValidationError as error:
-                add_service_errors(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(
                     request,
                     f"“{duplicate.facility_name}” was merged into “{survivor.facility_name}”: "
-                    f"{_count(moved['entries'], 'distribution entry', 'distribution entries')}, "
-                    f"{_count(moved['notes'], 'note', 'notes')} and {_count(moved['reps'], 'rep', 'reps')} "
+                    f"{counted(moved['entries'], 'distribution entry', 'distribution entries')}, "
+                    f"{counted(moved['notes'], 'note')} and {counted(moved['reps'], 'rep')} "
                     "moved. Its spelling now finds this customer.",
                 )
                 return redirect(survivor)
@@ -79,6 +81,3 @@ class CustomerMergeView(PermissionRequiredMixin, View):
         }
         return render(self.request, self.template_name, context)
 
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"

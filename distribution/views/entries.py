@@ -1,0 +1,229 @@
+"""Distribution log pages for entries: the list, one entry, new, edit, void, confirm, the review queue,
+and the export. Thin views over distribution.services, distribution.selectors and distribution.exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import DetailView, FormView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from customers.models import ADDRESS_FIELDS
+from customers.selectors import customers_visible_to, is_rep_scoped
+from distribution import exports, selectors, services
+from distribution.filters import DistributionLogEntryFilterSet
+from distribution.forms import ConfirmForm, EntryEditForm, EntryForm, VoidForm
+from distribution.models import DistributionLogEntry, Status
+from distribution.tables import DistributionLogEntryTable, ReviewQueueTable
+from silqeqms.audit import history_for
+from silqeqms.edits import StaleVersionError
+from silqeqms.forms import apply_validation_error
+from silqeqms.permissions import PermissionRequiredMixin
+from silqeqms.tables import DeferredJoinPaginator
+
+
+class EntryObjectMixin:
+    """Look entries up within what the user may see: others are 404, never 403."""
+
+    def get_entry(self) -> DistributionLogEntry:
+        return get_object_or_404(selectors.entries_visible_to(self.request.user), pk=self.kwargs["pk"])
+
+
+class EntryListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "distribution.view"
+    table_class = DistributionLogEntryTable
+    filterset_class = DistributionLogEntryFilterSet
+    template_name = "distribution/entry_list.html"
+
+    def get_queryset(self):
+        return selectors.entry_list(self.request.user)
+
+    def get_table_pagination(self, table):
+        pagination = {"per_page": 50, "paginator_class": DeferredJoinPaginator}
+        filtered = any(value for key, value in self.request.GET.items() if key in self.filterset.filters)
+        if not filtered and not is_rep_scoped(self.request.user):
+            pagination["known_count"] = selectors.entry_count_total()
+            sort = self.request.GET.get("sort", "")
+            if sort in ("", "-ship_date", "ship_date"):  # the whole log by ship date: deep pages seek
+                pagination["seek"] = selectors.seek_by_ship_date(descending=sort != "ship_date")
+        return pagination
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["needs_review"] = selectors.needs_review_count(self.request.user)
+        context["query"] = self.request.GET.urlencode()
+        return context
+
+
+class EntryCreateView(PermissionRequiredMixin, FormView):
+    permission_required = "distribution.create"
+    form_class = EntryForm
+    template_name = "distribution/entry_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "customers": customers_visible_to(self.request.user)}
+
+    def get_initial(self):
+        """`?customer=<id>` (back from "create one first") chooses that customer and fills the consignee."""
+        initial = {"country": "US"}
+        customer_id = self.request.GET.get("customer", "")
+        if customer_id.isdigit():
+            customer = customers_visible_to(self.request.user).filter(pk=customer_id).first()
+            if customer:
+                initial.update({"customer": customer.pk, "facility_name": customer.facility_name,
+                                **{f: getattr(customer, f) for f in ADDRESS_FIELDS if getattr(customer, f)}})
+        return initial
+
+    def form_valid(self, form):
+        try:
+            entry = services.create_entry(actor=self.request.user, data=form.service_data())
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Entry {entry.pk} saved" +
+                         ("" if entry.lot_number else " — it waits in the review queue until its lot is known") + ".")
+        return redirect(entry)
+
+
+class EntryDetailView(PermissionRequiredMixin, EntryObjectMixin, DetailView):
+    permission_required = "distribution.view"
+    template_name = "distribution/entry_detail.html"
+    context_object_name = "entry"
+
+    def get_object(self, queryset=None):
+        return self.get_entry()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history"] = history_for(self.object).select_related("actor")
+        context["confirm_form"] = ConfirmForm(initial={"version": self.object.version})
+        return context
+
+
+class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, FormView):
+    permission_required = "distribution.edit"
+    form_class = EntryEditForm
+    template_name = "distribution/entry_form.html"
+
+    def get_form_kwargs(self):
+        self.entry = self.get_entry()
+        kwargs = super().get_form_kwargs()
+        kwargs["customers"] = customers_visible_to(self.request.user)
+        if self.request.method == "GET":
+            kwargs["instance"] = self.entry
+            kwargs["initial"] = {"version": self.entry.version}
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        entry = self.get_entry()
+        if entry.status == Status.VOIDED:
+            messages.error(request, "A voided entry cannot be edited.")
+            return redirect(entry)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "entry": self.entry}
+
+    def form_valid(self, form):
+        try:
+            entry = services.update_entry(actor=self.request.user, entry=self.entry, data=form.service_data(),
+                                          reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+        except StaleVersionError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        if entry.version == form.cleaned_data["version"]:
+            messages.info(self.request, f"Nothing changed in entry {entry.pk}, so nothing was recorded.")
+        else:
+            messages.success(self.request, f"Entry {entry.pk} updated. The change and its reason are in its history.")
+        return redirect(entry)
+
+
+class EntryVoidView(PermissionRequiredMixin, EntryObjectMixin, FormView):
+    permission_required = "distribution.delete"
+    form_class = VoidForm
+    template_name = "distribution/entry_void.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated or not self.has_permission():
+            return super().dispatch(request, *args, **kwargs)
+        self.entry = self.get_entry()
+        if self.entry.status == Status.VOIDED:
+            messages.info(request, f"Entry {self.entry.pk} is already voided.")
+            return redirect(self.entry)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"version": self.entry.version}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "entry": self.entry}
+
+    def form_valid(self, form):
+        try:
+            services.void_entry(actor=self.request.user, entry=self.entry, reason=form.cleaned_data["reason"],
+                                version=form.cleaned_data["version"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Entry {self.entry.pk} voided. It stays in the log, struck through, and "
+                                       "no longer counts in any total.")
+        return redirect(self.entry)
+
+
+class EntryConfirmView(PermissionRequiredMixin, EntryObjectMixin, View):
+    permission_required = "distribution.edit"
+
+    def get(self, request, pk):
+        return redirect(self.get_entry())
+
+    def post(self, request, pk):
+        entry = self.get_entry()
+        form = ConfirmForm(request.POST)
+        if form.is_valid():
+            try:
+                services.confirm_entry(actor=request.user, entry=entry, lot_number=form.cleaned_data["lot_number"],
+                                       version=form.cleaned_data["version"])
+            except ValidationError as error:
+                apply_validation_error(form, error)
+        if form.errors:
+            for error in form.errors.values():
+                messages.error(request, f"Entry {entry.pk}: {' '.join(error)}")
+        else:
+            messages.success(request, f"Entry {entry.pk} confirmed with lot {form.cleaned_data['lot_number']}.")
+        return redirect(request.POST.get("next") or entry.get_absolute_url())
+
+
+class ReviewQueueView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "distribution.view"
+    table_class = ReviewQueueTable
+    filterset_class = DistributionLogEntryFilterSet
+    template_name = "distribution/review_queue.html"
+    table_pagination = {"per_page": 50}
+
+    def get_queryset(self):
+        return selectors.review_queue(self.request.user)
+
+
+class ExportView(PermissionRequiredMixin, View):
+    """The filtered log as CSV, in the order the list was sorted by."""
+
+    permission_required = "distribution.export"
+
+    def get(self, request):
+        filterset = DistributionLogEntryFilterSet(request.GET, queryset=selectors.entries_visible_to(request.user))
+        if not filterset.is_valid():
+            problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+            messages.error(request, f"Nothing was exported: fix the filter first ({problems}).")
+            return redirect(reverse("distribution:entry_list") + "?" + request.GET.urlencode())
+        sort = request.GET.get("sort", "")
+        entries = DistributionLogEntryTable(filterset.qs, order_by=sort).data.data if sort else filterset.qs
+        ordering = entries.query.order_by if sort else ("ship_date", "id")
+        return exports.export_log(actor=request.user, entries=entries, filters=request.GET,
+                                  ordering=tuple(ordering) or ("ship_date", "id"))
