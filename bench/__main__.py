@@ -40,8 +40,9 @@ def main() -> None:
     from django.test import Client
 
     from bench import pages
-    from distribution.demo import seed_demo_entries, seed_demo_users
+    from distribution.demo import seed_demo_entries
     from distribution.models import DistributionLogEntry
+    from silqeqms.demo_users import seed_demo_users
     from silqeqms.models import User
 
     call_command("migrate", verbosity=0)

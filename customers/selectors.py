@@ -64,15 +64,6 @@ def customers_visible_to(user: User) -> QuerySet[Customer]:
     return queryset
 
 
-def _entry_model():
-    # Read through the reverse relation: customers does not import distribution.
-    return Customer._meta.get_field("distribution_entries").related_model
-
-
-def _live_entries():
-    return _entry_model().objects.exclude(status="voided")
-
-
 def customer_list(user: User) -> QuerySet[Customer]:
     """Customers with primary rep, orders, units and last order date. The figures come from the
     per-customer summary the distribution services keep exact (one join), not from adding up every
@@ -90,16 +81,9 @@ def customer_list(user: User) -> QuerySet[Customer]:
     )
 
 
-def _order_summaries():
-    # One row per (customer, order) of live entries, kept exact by the distribution services.
-    from django.apps import apps
-
-    return apps.get_model("distribution", "OrderSummary").objects
-
-
 def customer_totals(customer: Customer) -> dict:
     """Orders, units, lines, first and last order of the customer's live entries, from its order summaries."""
-    totals = _order_summaries().filter(customer=customer).aggregate(
+    totals = customer.order_summaries.aggregate(
         first_order=Min("first_ship_date"), last_order=Max("last_ship_date"), orders=Count("id"),
         units=Coalesce(Sum("units"), 0), lines=Coalesce(Sum("lines"), 0),
     )
@@ -109,16 +93,17 @@ def customer_totals(customer: Customer) -> dict:
 def customer_order_lines(customer: Customer):
     """Every line shipped to the customer, newest order first (the template groups them by order)."""
     return (
-        _entry_model().objects.filter(customer=customer)
+        # Distribution data is read through the reverse relations only: customers never imports distribution.
+        customer.distribution_entries
         .order_by("-ship_date", "order_number", "id")
-        .only("id", "ship_date", "order_number", "sku", "lot_number", "quantity", "status")
+        .only("id", "customer", "ship_date", "order_number", "sku", "lot_number", "quantity", "status")
     )
 
 
 def customer_orders(customer: Customer):
     """One row per order: number, date (earliest ship date), lines, units (voided lines left out)."""
     return (
-        _order_summaries().filter(customer=customer)
+        customer.order_summaries
         .values("order_number", "lines", "units", order_date=F("first_ship_date"))
         .order_by("-order_date", "-order_number")
     )
@@ -126,7 +111,7 @@ def customer_orders(customer: Customer):
 
 def customer_lots(customer: Customer):
     return (
-        _live_entries().filter(customer=customer).exclude(lot_number="").values("lot_number", "sku")
+        customer.distribution_entries.exclude(status="voided").exclude(lot_number="").values("lot_number", "sku")
         .annotate(units=Sum("quantity"), first=Min("ship_date"), last=Max("ship_date"))
         .order_by("-last", "lot_number")
     )

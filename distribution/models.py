@@ -207,7 +207,8 @@ class OrderSummary(models.Model):
     """One row per order = (customer, order_number)."""
 
     # Indexed by ordersummary_key (customer, order_number), whose first column serves lookups by customer.
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="order_summaries",
+                                 db_index=False)
     order_number = models.CharField(max_length=64)
     first_ship_date = models.DateField()
     last_ship_date = models.DateField(null=True)  # null only before migration 0011 filled it in

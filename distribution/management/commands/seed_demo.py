@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from distribution.demo import DEMO_PASSWORD_SUFFIX, seed_demo_entries, seed_demo_users
+from distribution.demo import seed_demo_entries
 from distribution.models import DistributionLogEntry
 from silqeqms.audit import audit_batch
+from silqeqms.demo_users import DEMO_PASSWORD_SUFFIX, seed_demo_users
 
 
 class Command(BaseCommand):
