@@ -1,8 +1,11 @@
 """One table of every staff URL and the permission it needs, checked for every kind of visitor.
 
-For each row: anonymous → redirect to login; signed in without the permission → 403 (nothing
-written); with exactly that permission → the page works. A second test walks the URL resolver and
-fails when a named route is missing from the table.
+For each row, GET and (where the view accepts it) POST: anonymous → redirect to login and nothing
+written; signed in without the permission → 403 and nothing written (no row, no audit event); with
+exactly that permission → the page works, and an empty POST is a form error or a redirect, never a
+500. Every role of silqeqms/roles.py is walked too: it gets the page when its permissions hold the
+route's, 404 when the page is one customer's and the role sees only its own customers, else 403.
+A last test walks the URL resolver and fails when a named route is missing from the table.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from silqeqms.models import AuditEvent
+from silqeqms.roles import ROLES
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +30,7 @@ class Route:
     permission: str | None  # None: any signed-in user
     kwargs: Callable[[], dict] = field(default=lambda: {})
     ok_status: int = 200
+    scoped: bool = False  # one customer's page: a user who sees only their own customers gets 404
 
 
 def _entry():
@@ -66,21 +72,21 @@ ROUTES: list[Route] = [
     Route("distribution:lot_search", "distribution.view", ok_status=302),
     Route("distribution:lot_trace", "distribution.view", lambda: {"lot": "LOT2601"}),
     Route("distribution:lot_trace_export", "distribution.export", lambda: {"lot": "LOT2601"}),
-    Route("distribution:source_document", "distribution.view", _document),
-    Route("distribution:entry_detail", "distribution.view", _entry),
-    Route("distribution:entry_edit", "distribution.edit", _entry),
-    Route("distribution:entry_void", "distribution.delete", _entry),
-    Route("distribution:entry_confirm", "distribution.edit", _entry, ok_status=302),
+    Route("distribution:source_document", "distribution.view", _document, scoped=True),
+    Route("distribution:entry_detail", "distribution.view", _entry, scoped=True),
+    Route("distribution:entry_edit", "distribution.edit", _entry, scoped=True),
+    Route("distribution:entry_void", "distribution.delete", _entry, scoped=True),
+    Route("distribution:entry_confirm", "distribution.edit", _entry, ok_status=302, scoped=True),
     Route("distribution:shipstation", "distribution.sync"),
     Route("customers:customer_list", "customers.view"),
     Route("customers:customer_create", "customers.create"),
     Route("customers:customer_search", "customers.view"),
-    Route("customers:customer_detail", "customers.view", _customer),
-    Route("customers:note_create", "customers.notes", _customer, ok_status=302),
-    Route("customers:note_edit", "customers.notes", _note),
-    Route("customers:note_delete", "customers.notes", _note),
-    Route("customers:rep_assign", "customers.edit", _customer, ok_status=302),
-    Route("customer_merge", "customers.delete", _customer),
+    Route("customers:customer_detail", "customers.view", _customer, scoped=True),
+    Route("customers:note_create", "customers.notes", _customer, ok_status=302, scoped=True),
+    Route("customers:note_edit", "customers.notes", _note, scoped=True),
+    Route("customers:note_delete", "customers.notes", _note, scoped=True),
+    Route("customers:rep_assign", "customers.edit", _customer, ok_status=302, scoped=True),
+    Route("customer_merge", "customers.delete", _customer, scoped=True),
     Route("sales_dashboard:dashboard", "sales_dashboard.view"),
     Route("sales_dashboard:export", "sales_dashboard.export"),
 ]
@@ -120,6 +126,85 @@ def test_users_with_the_permission_open_the_page(client, route):
     client.force_login(f.UserFactory(perms=[route.permission, "customers.view_all"] if route.permission else []))
     response = client.get(reverse(route.name, kwargs=kwargs))
     assert response.status_code == route.ok_status
+
+
+def _views_by_name(resolver: URLResolver, namespace: str = "") -> dict[str, Callable]:
+    found = {}
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found |= _views_by_name(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found[namespace + pattern.name] = pattern.callback
+    return found
+
+
+def _accepts_post(name: str) -> bool:
+    view_class = getattr(_views_by_name(get_resolver()).get(name), "view_class", None)
+    return view_class is not None and hasattr(view_class, "post")
+
+
+_OUR_APPS = ("silqeqms", "customers", "products", "distribution", "sales_dashboard", "recalls")
+
+
+def _row_counts() -> dict[str, int]:
+    """How many rows each of our tables holds: a denied request must change none of them."""
+    return {model._meta.label: model.objects.count() for label in _OUR_APPS if apps.is_installed(label)
+            for model in apps.get_app_config(label).get_models() if model._meta.managed}
+
+
+# Every route whose view takes a POST (a form, an action): checked again with POST.
+POST_ROUTES = [r for r in ROUTES if _accepts_post(r.name)]
+
+
+@pytest.mark.parametrize("route", POST_ROUTES, ids=_row_id)
+def test_anonymous_posts_are_sent_to_login_and_write_nothing(client, route):
+    url = reverse(route.name, kwargs=route.kwargs())
+    before = _row_counts()
+    response = client.post(url, {"reason": "anonymous", "body": "x"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert _row_counts() == before
+
+
+@pytest.mark.parametrize("route", [r for r in POST_ROUTES if r.permission], ids=_row_id)
+def test_posts_without_the_permission_get_403_and_write_nothing(client, route):
+    url = reverse(route.name, kwargs=route.kwargs())
+    others = [r.permission for r in ROUTES if r.permission and r.permission != route.permission]
+    client.force_login(f.UserFactory(perms=sorted({*others, "customers.view_all"})))
+    before = _row_counts()
+    response = client.post(url, {"reason": "not allowed", "body": "x", "lot_number": "L1", "version": 1})
+    assert response.status_code == 403
+    assert route.permission in response.content.decode()
+    assert _row_counts() == before
+
+
+@pytest.mark.parametrize("route", POST_ROUTES, ids=_row_id)
+def test_an_empty_post_with_the_permission_is_never_a_server_error(client, route):
+    url = reverse(route.name, kwargs=route.kwargs())
+    client.force_login(f.UserFactory(perms=[route.permission, "customers.view_all"] if route.permission else []))
+    events = AuditEvent.objects.count()
+    response = client.post(url, {})
+    assert response.status_code < 500
+    assert AuditEvent.objects.count() == events  # nothing was valid, so nothing was recorded
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.permission], ids=_row_id)
+def test_every_role_gets_what_its_permissions_allow(client, roles, route, role):
+    kwargs = route.kwargs()
+    user = f.UserFactory(username=f"{role}-walker")
+    user.groups.add(roles[role])
+    client.force_login(user)
+    granted = route.permission in ROLES[role]
+    response = client.get(reverse(route.name, kwargs=kwargs))
+    if not granted:
+        expected = 403
+    elif route.scoped and "customers.view_all" not in ROLES[role]:
+        expected = 404  # not one of their customers: its existence is not revealed
+    else:
+        expected = route.ok_status
+    assert response.status_code == expected
 
 
 def _named_routes(resolver: URLResolver, namespace: str = "") -> set[str]:
