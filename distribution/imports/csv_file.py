@@ -73,6 +73,7 @@ _ACCEPTED_COLUMNS = frozenset(COLUMNS) | frozenset(EXPORT_ONLY_COLUMNS)
 _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?E\+[0-9]+", re.IGNORECASE)
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _IDENTIFIER_COLUMNS = ("order_number", "sku", "udi_di", "lot_number")
+_TEXT_COLUMNS = tuple(name for name in COLUMNS if name not in ("ship_date", "quantity"))
 
 
 class CsvImportError(Exception):
@@ -408,28 +409,8 @@ def _parse_row(
 
     if errors:
         return None, errors
-    get = values.get
-    return (
-        CsvRow(
-            line=line,
-            ship_date=ship_date,
-            order_number=values["order_number"],
-            facility_name=values["facility_name"],
-            address1=get("address1", ""),
-            address2=get("address2", ""),
-            city=get("city", ""),
-            state=get("state", ""),
-            postal_code=get("postal_code", ""),
-            country=get("country", ""),
-            sku=values["sku"],
-            udi_di=get("udi_di", ""),
-            lot_number=get("lot_number", ""),
-            quantity=quantity,
-            rep=get("rep", ""),
-            notes=get("notes", ""),
-        ),
-        errors,
-    )
+    texts = {name: values.get(name, "") for name in _TEXT_COLUMNS}
+    return CsvRow(line=line, ship_date=ship_date, quantity=quantity, **texts), errors
 
 
 def _shorten(value: str, limit: int = 60) -> str:
