@@ -130,6 +130,8 @@ _COUNTRY_LINE = re.compile(r"^[A-Za-z][A-Za-z .'()-]{1,40}$")
 
 @dataclass
 class Header:
+    """What an order's header block says: every PdfOrder field but its number, lines and pages."""
+
     ship_date: datetime.date | None = None
     facility_name: str = ""
     address1: str = ""

@@ -39,7 +39,7 @@ _CLOSING = re.compile(
 
 
 @dataclass
-class TableRead:
+class _TableRead:
     rows: list[Row]
     layout: Layout
     top: float  # everything above this is the page's header block
@@ -61,6 +61,7 @@ class PageReading:
 
 
 def read_page(page: Page, number: int, carried: Layout | None) -> PageReading:
+    """Read page `number`; `carried` is the last table's layout, for a table that continues here."""
     lines = lines_from_words(page.extract_words())
     if not lines:
         return PageReading(number, False, [], [], False, None)
@@ -73,8 +74,8 @@ def read_page(page: Page, number: int, carried: Layout | None) -> PageReading:
     )
 
 
-def _read_ruled_tables(page: Page, number: int, carried: Layout | None) -> TableRead | None:
-    found: TableRead | None = None
+def _read_ruled_tables(page: Page, number: int, carried: Layout | None) -> _TableRead | None:
+    found: _TableRead | None = None
     for table in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
         texts = table.extract()
         bands = table.rows
@@ -110,7 +111,7 @@ def _read_ruled_tables(page: Page, number: int, carried: Layout | None) -> Table
             entries.append(Entry(float(band.bbox[1]), cells, " ".join(t or "" for t in row_texts)))
         rows = rows_from_entries(entries, number, ruled=True)
         if found is None:
-            found = TableRead(rows, layout, top, header_index is not None)
+            found = _TableRead(rows, layout, top, header_index is not None)
         else:  # a second table on the page: the line table split in two by a page element
             found.rows.extend(rows)
     return found
@@ -157,7 +158,7 @@ def _is_confident_row(line: Line, layout: Layout) -> bool:
     return bool(cells.get("sku")) and whole_number(cells.get("quantity", "")) is not None
 
 
-def _read_unruled_table(lines: Sequence[Line], number: int, carried: Layout | None) -> TableRead | None:
+def _read_unruled_table(lines: Sequence[Line], number: int, carried: Layout | None) -> _TableRead | None:
     header_index, cells = None, []
     for index, line in enumerate(lines):
         cells = header_cells(line)
@@ -197,7 +198,7 @@ def _read_unruled_table(lines: Sequence[Line], number: int, carried: Layout | No
         return None
 
     entries, end = _scan_table(lines, start, previous_top, layout, check_straddling=True)
-    table = TableRead(
+    table = _TableRead(
         rows_from_entries(entries, number, ruled=False), layout, table_top, header_index is not None
     )
     # Stopping early must never lose lines silently: anything below that still reads as an order

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# A totals line ("Total units 46") ends the table's lines even when it has a number in the Qty column.
+# A line that says "Total" and has no SKU ends the table, whatever its Qty column holds.
 TOTAL = re.compile(r"\btotals?\b", re.IGNORECASE)
 
 
