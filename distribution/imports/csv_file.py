@@ -3,28 +3,32 @@
 Stdlib only, by design: the import service decides what to write, so this parser can be tested and
 fuzzed without a database. Whole-file problems (size, encoding, header) raise `CsvImportError`;
 problems in individual cells are collected, every one of them, so a user can fix the file in one pass.
+
+This parser checks what only it can see: the encoding, the header, the cells' types (dates and
+quantities, read by distribution/imports/values.py), required cells, and the file's size and row
+count. What the database would refuse (text longer than a column, a quantity past the integer
+column) is checked where every import line is checked, against the model's own limits.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv  # the standard library: imports are absolute, even in this module named csv.py
+import csv
 import io
 import math
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter, le
+from operator import itemgetter
+
+from distribution.imports.values import MSG_REQUIRED, parse_date, parse_quantity
 
 __all__ = [
     "COLUMNS",
     "EXPORT_ONLY_COLUMNS",
     "MAX_CSV_BYTES",
     "MAX_CSV_ROWS",
-    "MAX_LENGTHS",
-    "MAX_QUANTITY",
     "REQUIRED_COLUMNS",
     "CsvCellError",
     "CsvImportError",
@@ -56,25 +60,6 @@ REQUIRED_COLUMNS: frozenset[str] = frozenset(
 # The Distribution Log export appends these; accepting them lets an export be imported again unchanged.
 EXPORT_ONLY_COLUMNS: tuple[str, ...] = ("id", "status", "source")
 
-# Mirror the model's max_length so a row that parses here cannot fail on length in the service.
-MAX_LENGTHS: dict[str, int] = {
-    "order_number": 64,
-    "facility_name": 255,
-    "address1": 255,
-    "address2": 255,
-    "city": 128,
-    "state": 64,
-    "postal_code": 20,
-    "country": 64,
-    "sku": 64,
-    "udi_di": 64,
-    "lot_number": 64,
-    "rep": 150,
-    "notes": 2000,
-}
-# The largest value every database Django supports stores in a PositiveIntegerField.
-MAX_QUANTITY = 2_147_483_647
-
 # Read at call time (not bound as defaults) so tests and settings can lower them.
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_CSV_ROWS = 200_000
@@ -84,34 +69,11 @@ _MB = 1024 * 1024
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _ACCEPTED_COLUMNS = frozenset(COLUMNS) | frozenset(EXPORT_ONLY_COLUMNS)
 
-# [0-9], not \d: \d also matches Arabic-Indic and full-width digits, which int() would happily accept.
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_QUANTITY = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?")
 # What Excel shows (and saves) for a long number in a "General" cell: 1.23457E+13. The digits are gone.
 _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?E\+[0-9]+", re.IGNORECASE)
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _IDENTIFIER_COLUMNS = ("order_number", "sku", "udi_di", "lot_number")
-# English names regardless of the process locale (calendar.month_name follows LC_TIME).
-_MONTH_NAMES = (
-    "",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-_MSG_REQUIRED = "is required"
-_MSG_DATE_FORMAT = "is not a date (use YYYY-MM-DD or M/D/YYYY)"
-_MSG_QUANTITY = "must be a whole number greater than 0"
+_TEXT_COLUMNS = tuple(name for name in COLUMNS if name not in ("ship_date", "quantity"))
 
 
 class CsvImportError(Exception):
@@ -343,7 +305,6 @@ def _row_parser(
     unnamed = [i for i, name in enumerate(columns) if not name]
     # A missing optional column reads the "" appended after the row's last real cell.
     pick = itemgetter(*(positions.get(name, width) for name in COLUMNS))
-    limits = tuple(MAX_LENGTHS.get(name, sys.maxsize) for name in COLUMNS)
     # Ship dates and quantities repeat a great deal within one file.
     dates: dict[str, date | str] = {}
     quantities: dict[str, int | str] = {}
@@ -357,18 +318,16 @@ def _row_parser(
             sd, on, fn, a1, a2, city, state, pc, country, sku, udi, lot, qty, rep, notes = map(str.strip, raw)
             ship_date = dates.get(sd)
             if ship_date is None:
-                ship_date = dates[sd] = _parse_date(sd)
+                ship_date = dates[sd] = parse_date(sd)
             quantity = quantities.get(qty)
             if quantity is None:
-                quantity = quantities[qty] = _parse_quantity(qty)
+                quantity = quantities[qty] = parse_quantity(qty)
             if (
                 on
                 and fn
                 and sku
                 and ship_date.__class__ is date
                 and quantity.__class__ is int
-                # Untrimmed lengths: never shorter than trimmed ones, so this check stays conservative.
-                and all(map(le, map(len, raw), limits))
                 # "+" is in every scientific-notation number; let _parse_row judge those rows.
                 and "+" not in on
                 and "+" not in sku
@@ -424,25 +383,20 @@ def _parse_row(
     for name in COLUMNS:
         value = values.get(name, "")
         if name == "ship_date":
-            ship_date = _parse_date(value)
+            ship_date = parse_date(value)
             if isinstance(ship_date, str):
                 errors.append(CsvCellError(line, name, value, ship_date))
             continue
         if name == "quantity":
-            quantity = _parse_quantity(value)
+            quantity = parse_quantity(value)
             if isinstance(quantity, str):
                 errors.append(CsvCellError(line, name, value, quantity))
             continue
         if not value:
             if name in REQUIRED_COLUMNS:
-                errors.append(CsvCellError(line, name, value, _MSG_REQUIRED))
+                errors.append(CsvCellError(line, name, value, MSG_REQUIRED))
             continue
-        limit = MAX_LENGTHS[name]
-        if len(value) > limit:
-            errors.append(
-                CsvCellError(line, name, value, f"is {len(value):,} characters long; the limit is {limit:,}")
-            )
-        elif name in _IDENTIFIER_COLUMNS and _SCIENTIFIC.fullmatch(value):
+        if name in _IDENTIFIER_COLUMNS and _SCIENTIFIC.fullmatch(value):
             errors.append(
                 CsvCellError(
                     line,
@@ -455,74 +409,8 @@ def _parse_row(
 
     if errors:
         return None, errors
-    get = values.get
-    return (
-        CsvRow(
-            line=line,
-            ship_date=ship_date,
-            order_number=values["order_number"],
-            facility_name=values["facility_name"],
-            address1=get("address1", ""),
-            address2=get("address2", ""),
-            city=get("city", ""),
-            state=get("state", ""),
-            postal_code=get("postal_code", ""),
-            country=get("country", ""),
-            sku=values["sku"],
-            udi_di=get("udi_di", ""),
-            lot_number=get("lot_number", ""),
-            quantity=quantity,
-            rep=get("rep", ""),
-            notes=get("notes", ""),
-        ),
-        errors,
-    )
-
-
-def _parse_date(value: str) -> date | str:
-    """Return the date, or the error message for it."""
-    if not value:
-        return _MSG_REQUIRED
-    match = _ISO_DATE.fullmatch(value)
-    if match:
-        year, month, day = (int(part) for part in match.groups())
-    else:
-        match = _US_DATE.fullmatch(value)
-        if not match:
-            return _MSG_DATE_FORMAT
-        month, day, year = (int(part) for part in match.groups())
-    # Spelled out, because "day is out of range for month" does not tell a user what to fix.
-    if not 1 <= month <= 12:
-        return f"is not a real date: there is no month {month} (M/D/YYYY puts the month first)"
-    if year < 1:
-        return "is not a real date: there is no year 0"
-    last_day = _days_in_month(year, month)
-    if not 1 <= day <= last_day:
-        return f"is not a real date: {_MONTH_NAMES[month]} {year} has {last_day} days"
-    return date(year, month, day)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        return 29 if leap else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
-def _parse_quantity(value: str) -> int | str:
-    """Return the quantity, or the error message for it."""
-    if not value:
-        return _MSG_REQUIRED
-    match = _QUANTITY.fullmatch(value)
-    if not match:
-        return _MSG_QUANTITY
-    digits = match.group(1).replace(",", "").lstrip("0")
-    # Compare lengths first: int() of a few thousand digits is slow and, past 4,300, refused.
-    if len(digits) > len(str(MAX_QUANTITY)) or (digits and int(digits) > MAX_QUANTITY):
-        return f"is too large (the limit is {MAX_QUANTITY:,})"
-    if not digits:
-        return _MSG_QUANTITY
-    return int(digits)
+    texts = {name: values.get(name, "") for name in _TEXT_COLUMNS}
+    return CsvRow(line=line, ship_date=ship_date, quantity=quantity, **texts), errors
 
 
 def _shorten(value: str, limit: int = 60) -> str:
