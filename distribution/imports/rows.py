@@ -9,15 +9,15 @@ from distribution.imports.csv_file import CsvRow
 from distribution.imports.lines import LINE_FIELDS, ImportLine
 from distribution.imports.pdf import PdfParseResult
 from distribution.imports.reps import rep_key, resolve_reps
+from silqeqms.csv_export import DEFUSED_PREFIXES
 
-# Our own exports prefix formula-like cells with a quote (silqeqms.csv_export); an export imported
-# again has them taken off, so export → import round-trips.
-_DEFUSED_PREFIXES = ("'=", "'+", "'-", "'@")
 _LINE_VALUES = operator.attrgetter(*LINE_FIELDS)  # ImportLine's fields, in order
 
 
 def csv_rows_to_lines(rows: list[CsvRow]) -> list[ImportLine]:
-    return [ImportLine(*[v[1:] if type(v) is str and v.startswith(_DEFUSED_PREFIXES) else v
+    """Our own exports prefix formula-like cells with a quote (silqeqms.csv_export.safe_cell); an export
+    imported again has it taken off, so export → import round-trips."""
+    return [ImportLine(*[v[1:] if type(v) is str and v.startswith(DEFUSED_PREFIXES) else v
                          for v in _LINE_VALUES(row)]) for row in rows]
 
 
