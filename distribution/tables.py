@@ -57,6 +57,7 @@ class DistributionLogEntryTable(HandWrittenRowsMixin, BoundedTable):
         fields = ["id", "ship_date", "order_number", "facility_name", "sku", "lot_number", "quantity", "rep",
                   "source", "status"]
         order_by = "-ship_date"  # ties broken by id in order_ship_date, so pages are stable
+        per_page = 50
         attrs = {"class": "table"}
         row_attrs = {"class": lambda record: record.status}
         empty_text = "No distribution entries match these filters."
@@ -110,6 +111,7 @@ class LotTraceTable(HandWrittenRowsMixin, BoundedTable):
         fields = ["ship_date", "facility_name", "address", "order_number", "sku", "quantity", "rep", "status"]
         attrs = {"class": "table"}
         empty_text = "No entries carry this lot."
+        per_page = 100
         template_name = "distribution/_lot_trace_table.html"
 
     row_format = ('\n<tr class="{}"><td>{}</td><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
