@@ -2,17 +2,24 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from silqeqms.users.lockout import cool_off, pair_limit
 
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label="Username", widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
     )
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "That username and password do not match. After five failed attempts the "
-        "account is locked for 15 minutes.",
-    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        minutes = int(cool_off().total_seconds() // 60)
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": f"That username and password do not match. After {pair_limit()} failed attempts, "
+            f"this username cannot sign in from this address for {minutes} minutes.",
+        }
 
 
 class ReasonField(forms.CharField):
@@ -26,3 +33,12 @@ class ReasonField(forms.CharField):
         kwargs.setdefault("help_text", "Recorded in the audit trail with your name and the time.")
         kwargs.setdefault("error_messages", {"required": "Give a reason for this change."})
         super().__init__(**kwargs)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one, else on top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
