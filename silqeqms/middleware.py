@@ -23,7 +23,7 @@ class AuditContextMiddleware:
             return self.get_response(request)
 
 
-# C0 control characters and DEL. Names (the path, parameter and field names, file names, headers) may
+# C0 control characters and DEL. Names (the path, parameter and field names) may
 # carry none of them; values may carry tab, line feed and carriage return, which a textarea sends.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -33,20 +33,18 @@ def control_character_problem(request) -> str | None:
     """Where the request carries a control character it may not, in words for the 400 page; else None.
 
     Checked: the path; query-string names and values; form field names and values (urlencoded and
-    multipart, but not the contents of uploaded files); uploaded file names; request header values.
+    multipart, but not the contents of uploaded files); request header values.
     """
     if _CONTROL.search(request.path):
         return "the page address"
-    for where, data in (("the address's query string", request.GET), ("the form", request.POST)):
+    for where, data in (("the query string", request.GET), ("the form", request.POST)):
         for name, values in data.lists():
             if _CONTROL.search(name):
                 return f"a field name in {where}"
             if any(_CONTROL_IN_TEXT.search(value) for value in values):
                 return f"the field “{name}” in {where}"
-    if request.method == "POST":
-        for name, files in request.FILES.lists():
-            if _CONTROL.search(name) or any(_CONTROL.search(f.name or "") for f in files):
-                return "the name of an uploaded file"
+    if request.method == "POST" and any(_CONTROL.search(name) for name in request.FILES):
+        return "a file field name in the form"  # file names themselves Django already strips of them
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str) and _CONTROL_IN_TEXT.search(value):
             return "a request header"

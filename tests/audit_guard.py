@@ -6,7 +6,7 @@ Django admin, a form's save(), user.save(), user.groups.add(), group.user_set.re
 served, each such write is noted; when the request ends, each must have an AuditEvent about the same object,
 of an action that matches the write, recorded in the same request (its audit batch), and the write must
 have happened inside a transaction (not autocommitted, so that it and its event commit together or not at
-all). `tests/conftest.py` turns the guard on for every test, so a new unaudited path fails whichever test
+all). A write whose transaction rolled back needs no event. `tests/conftest.py` turns the guard on for every test, so a new unaudited path fails whichever test
 first goes through it. QuerySet.update() and bulk_create() send no signals: test_audit_guard.py scans the
 source for those.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.core.signals import request_finished, request_started
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from silqeqms.audit import current_batch_id
@@ -40,6 +40,20 @@ ALL_USER_ACTIONS = set().union(USER_DETAIL_ACTIONS, *USER_FIELD_ACTIONS.values()
 UNAUDITED_USER_FIELDS = {"last_login"}
 
 
+class CommitMarker:
+    """Registered with transaction.on_commit() at the write: Django drops it if the write's savepoint rolls
+    back, runs it at a real commit, and (inside a test case's transaction) keeps it pending."""
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+
+    def survived(self) -> bool:
+        return self.ran or any(func is self for _sids, func, _robust in connection.run_on_commit)
+
+
 @dataclass(frozen=True)
 class Write:
     what: str
@@ -48,6 +62,7 @@ class Write:
     actions: frozenset[str]
     batch_id: str
     in_transaction: bool
+    marker: CommitMarker
 
 
 def _in_transaction() -> bool:
@@ -99,6 +114,8 @@ class AuditGuard:
 
     @staticmethod
     def problem_with(write: Write) -> str | None:
+        if not write.marker.survived():
+            return None  # rolled back: nothing was written, so nothing needs an event
         if not write.in_transaction:
             return (f"{write.what} ({write.target_type} #{write.target_id}) outside a transaction: its audit "
                     "event cannot commit with it")
@@ -113,7 +130,11 @@ class AuditGuard:
         pending = getattr(self._local, "pending", None)
         if pending is None:  # not serving a request: the test itself is setting the scene
             return
-        pending.append(Write(what, target_type, str(pk), frozenset(actions), current_batch_id(), _in_transaction()))
+        in_transaction = _in_transaction()
+        marker = CommitMarker()
+        transaction.on_commit(marker)
+        pending.append(Write(what, target_type, str(pk), frozenset(actions), current_batch_id(), in_transaction,
+                             marker))
 
     # -- receivers ------------------------------------------------------------------------------------
     def _user_saved(self, instance, created, update_fields=None, **kwargs) -> None:

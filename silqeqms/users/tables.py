@@ -16,7 +16,7 @@ def user_url(user: User) -> str:
 class UserTable(BoundedTable):
     """Reads only what silqeqms.users.selectors.user_list() annotates and prefetches: no query per row."""
 
-    username = tables.Column(verbose_name="User name", linkify=user_url)
+    username = tables.Column(verbose_name="User name", linkify=lambda record: user_url(record))
     full_name = tables.Column(verbose_name="Name", accessor="get_full_name", order_by=("last_name", "first_name"),
                               default="—")
     email = tables.Column(verbose_name="E-mail", default="—")

@@ -95,7 +95,8 @@ class UserPageMixin:
     request: HttpRequest
 
     def render_page(self, subject: User, *, open_section: str = "", **forms) -> HttpResponse:
-        history = AuditEventTable(user_history(subject), prefix="history-", orderable=False, exclude=["seq"])
+        history = AuditEventTable(user_history(subject), prefix="history-", orderable=False,
+                                  exclude=["seq", "target_repr"], empty_text="No changes to this account yet.")
         RequestConfig(self.request, paginate={"per_page": HISTORY_PER_PAGE}).configure(history)
         context = {
             "subject": subject,
