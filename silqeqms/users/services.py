@@ -23,7 +23,6 @@ from silqeqms.audit import creation_changes, diff_fields, model_values, record_e
 from silqeqms.models import AuditEvent, User
 from silqeqms.users.lockout import locked_addresses, locks_for_username
 
-MANAGE_USERS = "silqeqms.manage_users"
 DETAIL_FIELDS = ("first_name", "last_name", "email")
 ADMIN_DETAIL_FIELDS = ("username", *DETAIL_FIELDS)  # the Django admin may also rename
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser")
