@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 
-from silqeqms.audit import record_event
 from silqeqms.models import User
 from silqeqms.roles import ROLES
 
@@ -21,22 +20,19 @@ DEMO_USERS = [
 
 
 def seed_demo_users() -> list[tuple[str, str]]:
-    """Create the demo users that do not exist yet; returns (username, role) of those created."""
-    missing_roles = [role for role in ROLES if not Group.objects.filter(name=role).exists()]
-    if missing_roles:
-        from silqeqms.permission_seeding import seed_permissions
+    """Create the demo users that do not exist yet (through the audited user service); returns
+    (username, role) of those created."""
+    from silqeqms.permission_seeding import seed_permissions
+    from silqeqms.users.services import create_user
 
+    if any(not Group.objects.filter(name=role).exists() for role in ROLES):
         seed_permissions()
     created = []
     for username, role, first, last, is_super in DEMO_USERS:
         if User.objects.filter(username=username).exists():
             continue
-        user = User(username=username, first_name=first, last_name=last, email=f"{username}@example.com",
+        create_user(actor=None, username=username, password=username + DEMO_PASSWORD_SUFFIX, first_name=first,
+                    last_name=last, email=f"{username}@example.com", roles=[role], reason="seed_demo",
                     is_staff=is_super, is_superuser=is_super)
-        user.set_password(username + DEMO_PASSWORD_SUFFIX)
-        user.save()
-        user.groups.add(Group.objects.get(name=role))
-        record_event(actor=None, action="user.created", target=user, reason="seed_demo",
-                     changes={"username": [None, username], "groups": [[], [role]]})
         created.append((username, role))
     return created

@@ -5,17 +5,22 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from silqeqms.edits import REASON_MAX_LENGTH
+from silqeqms.users.lockout import cool_off, pair_limit
 
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label="Username", widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
     )
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "That username and password do not match. After five failed attempts the "
-        "account is locked for 15 minutes.",
-    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        minutes = int(cool_off().total_seconds() // 60)
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": f"That username and password do not match. After {pair_limit()} failed attempts, "
+            f"this username cannot sign in from this address for {minutes} minutes.",
+        }
 
 
 class ReasonField(forms.CharField):

@@ -22,6 +22,8 @@ SECTIONS: tuple[Section, ...] = (
             "Orders, units and customers in a date window; SKU and lot tables; export."),
     Section("Audit Trail", "audit_list", "silqeqms.view_audit",
             "Who changed what, when and why; tamper-evident."),
+    Section("Users", "users:user_list", "silqeqms.manage_users",
+            "Accounts, their roles, sign-in locks and passwords; every change in the audit trail."),
 )
 
 

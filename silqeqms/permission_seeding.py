@@ -10,6 +10,7 @@ from django.db import transaction
 
 from silqeqms.audit import record_event
 from silqeqms.roles import PERMISSIONS, ROLES
+from silqeqms.users.services import create_group, set_group_permissions
 
 
 @dataclass
@@ -37,39 +38,30 @@ def _permission_for_key(key: str, report: SeedReport) -> Permission:
     return permission
 
 
+SEED_REASON = "seed_permissions applied roles.py"
+
+
 @transaction.atomic
 def seed_permissions(*, actor=None) -> SeedReport:
+    """Every group created and every grant added or removed is its own audit event (group.created,
+    group.permissions_changed), written by the same services as the Django admin's group pages."""
     report = SeedReport()
     perms = {key: _permission_for_key(key, report) for key in PERMISSIONS}
+    for key in report.permissions_created:
+        permission = perms[key]
+        record_event(actor=actor, action="permission.created", target=permission, reason=SEED_REASON,
+                     changes={"key": [None, key], "name": [None, permission.name]})
     for role, keys in ROLES.items():
-        group, created = Group.objects.get_or_create(name=role)
-        if created:
+        wanted = [perms[key] for key in keys]
+        group = Group.objects.filter(name=role).first()
+        if group is None:
+            create_group(actor=actor, name=role, permissions=wanted, reason=SEED_REASON)
             report.groups_created.append(role)
-        wanted = {perms[key].pk: key for key in keys}
-        current = {
-            p.pk: f"{p.content_type.app_label}.{p.codename}"
-            for p in group.permissions.select_related("content_type")
-        }
-        to_add = [pk for pk in wanted if pk not in current]
-        to_remove = [pk for pk in current if pk not in wanted]
-        if to_add:
-            group.permissions.add(*to_add)
-            report.grants_added[role] = sorted(wanted[pk] for pk in to_add)
-        if to_remove:
-            group.permissions.remove(*to_remove)
-            report.grants_removed[role] = sorted(current[pk] for pk in to_remove)
-    if report.changed:
-        record_event(
-            actor=actor,
-            action="roles.seeded",
-            target_type="auth.group",
-            target_repr="roles.py",
-            reason="seed_permissions applied roles.py",
-            data={
-                "permissions_created": report.permissions_created,
-                "groups_created": report.groups_created,
-                "grants_added": report.grants_added,
-                "grants_removed": report.grants_removed,
-            },
-        )
+            report.grants_added[role] = sorted(keys)
+            continue
+        added, removed = set_group_permissions(actor=actor, group=group, permissions=wanted, reason=SEED_REASON)
+        if added:
+            report.grants_added[role] = added
+        if removed:
+            report.grants_removed[role] = removed
     return report

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view (and after auth and messages, so that its 400 page has the usual layout).
+    "silqeqms.middleware.ControlCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "silqeqms.middleware.AuditContextMiddleware",
     # Last, so that it sees the authenticated user (django-axes' documented position).
@@ -162,11 +164,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
-# django-axes: five failures for one username lock it for 15 minutes; five failures from one
-# address (password spraying across usernames) lock that address likewise.
+# django-axes (silqeqms/users/lockout.py): five failures of one username from one address lock that pair
+# for 15 minutes (the user can still sign in elsewhere; others on that address are not affected). Password
+# spraying across usernames locks the whole address after SIGNIN_ADDRESS_FAILURE_LIMIT failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("SIGNIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "silqeqms.users.lockout.PairAndAddressHandler"
+AXES_LOCKOUT_CALLABLE = "silqeqms.users.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "silqeqms.middleware.client_ip"  # the address the audit trail records
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from silqeqms import views
 from silqeqms.forms import LoginForm
+from silqeqms.users.views import OwnPasswordChangeView
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -16,7 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", OwnPasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/audit/", views.AuditEventListView.as_view(), name="audit_list"),
     path("admin/audit/export/", views.AuditEventExportView.as_view(), name="audit_export"),
@@ -26,9 +27,11 @@ urlpatterns = [
     path("admin/customers/", include("customers.urls")),
     path("admin/distribution-log/", include("distribution.urls")),
     path("admin/sales-dashboard/", include("sales_dashboard.urls")),
+    path("admin/users/", include("silqeqms.users.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
+handler400 = "silqeqms.views.bad_request"
 handler403 = "silqeqms.views.permission_denied"
 handler404 = "silqeqms.views.page_not_found"
 handler500 = "silqeqms.views.server_error"

@@ -57,6 +57,10 @@ class AuditEventExportView(PermissionRequiredMixin, View):
         return stream_csv("audit-trail.csv", self.header, rows)
 
 
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", {"message": str(exception or "")}, status=403)
 

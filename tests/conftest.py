@@ -81,3 +81,16 @@ def admin_client(client, admin_user):
 def ops_client(client, ops_user):
     client.force_login(ops_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def audit_guard():
+    """Every test: a web request that writes a user, group, membership or group permission without an
+    audit event for it fails the test (tests/audit_guard.py)."""
+    from tests.audit_guard import AuditGuard
+
+    guard = AuditGuard()
+    guard.connect()
+    yield guard
+    guard.disconnect()
+    assert not guard.failures, "unaudited writes:\n" + "\n".join(guard.failures)

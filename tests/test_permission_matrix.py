@@ -57,6 +57,10 @@ def _note():
     return {"pk": note.customer_id, "note_pk": note.pk}
 
 
+def _user():
+    return {"pk": f.UserFactory().pk}
+
+
 ROUTES: list[Route] = [
     Route("home", None),
     Route("password_change", None),
@@ -89,6 +93,16 @@ ROUTES: list[Route] = [
     Route("customer_merge", "customers.delete", _customer, scoped=True),
     Route("sales_dashboard:dashboard", "sales_dashboard.view"),
     Route("sales_dashboard:export", "sales_dashboard.export"),
+    Route("users:user_list", "silqeqms.manage_users"),
+    Route("users:user_create", "silqeqms.manage_users"),
+    Route("users:address_unlock", "silqeqms.manage_users", ok_status=302),
+    Route("users:user_detail", "silqeqms.manage_users", _user),
+    Route("users:user_update", "silqeqms.manage_users", _user, ok_status=302),
+    Route("users:user_roles", "silqeqms.manage_users", _user, ok_status=302),
+    Route("users:user_password", "silqeqms.manage_users", _user, ok_status=302),
+    Route("users:user_deactivate", "silqeqms.manage_users", _user, ok_status=302),
+    Route("users:user_reactivate", "silqeqms.manage_users", _user, ok_status=302),
+    Route("users:user_unlock", "silqeqms.manage_users", _user, ok_status=302),
 ]
 
 # Routes that are not staff pages: the login page is public, logout is POST-only for anyone, and

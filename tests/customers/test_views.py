@@ -31,7 +31,7 @@ def url(name: str, *args) -> str:
 
 def audit_events():
     """Events the test caused (the roles fixture records its own seeding)."""
-    return AuditEvent.objects.exclude(action="roles.seeded")
+    return AuditEvent.objects.exclude(reason="seed_permissions applied roles.py")
 
 
 def messages_of(response) -> list[str]:

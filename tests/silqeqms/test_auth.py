@@ -36,14 +36,16 @@ def test_a_wrong_password_shows_an_error(client):
     assert "do not match" in response.content.decode()
 
 
-def test_five_failures_lock_the_username_for_15_minutes_even_with_the_right_password(client):
+def test_five_failures_lock_the_username_from_that_address_for_15_minutes_even_with_the_right_password(client):
     UserFactory(username="vera")
     for _ in range(5):
         client.post(reverse("login"), {"username": "vera", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
     response = client.post(reverse("login"), {"username": "vera", "password": TEST_PASSWORD},
-                           REMOTE_ADDR="10.0.0.2")
+                           REMOTE_ADDR="10.0.0.1")
     assert response.status_code == 429
-    assert "locked for 15 minutes" in response.content.decode()
+    text = " ".join(response.content.decode().split())
+    assert "“vera” is locked from this address (10.0.0.1)" in text
+    assert "(15 minutes)" in text
     assert "_auth_user_id" not in client.session
 
 

@@ -54,3 +54,33 @@ def test_seed_permissions_restores_a_grant_removed_by_hand(capsys):
 def test_a_user_in_a_role_has_exactly_its_permissions(ops_user):
     for key in PERMISSIONS:
         assert ops_user.has_perm(key) == (key in ROLES["ops"]), key
+
+
+def test_seed_permissions_records_each_group_it_creates_with_its_permissions():
+    from silqeqms.models import AuditEvent
+
+    call_command("seed_permissions")
+    created = {e.target_repr: e for e in AuditEvent.objects.filter(action="group.created")}
+    assert set(created) == set(ROLES)
+    for role, keys in ROLES.items():
+        event = created[role]
+        assert event.target_id == str(Group.objects.get(name=role).pk)
+        assert event.changes["permissions"] == [[], sorted(keys)]
+        assert event.reason == "seed_permissions applied roles.py"
+    assert len({e.batch_id for e in created.values()}) == 1  # one run, one batch
+
+
+def test_seed_permissions_records_the_grants_it_restores_and_removes():
+    from silqeqms.models import AuditEvent
+
+    call_command("seed_permissions")
+    group = Group.objects.get(name="readonly")
+    extra = Permission.objects.get(content_type__app_label="customers", codename="delete")
+    group.permissions.remove(Permission.objects.get(content_type__app_label="customers", codename="view"))
+    group.permissions.add(extra)
+    call_command("seed_permissions")
+    [event] = AuditEvent.objects.filter(action="group.permissions_changed")
+    old, new = event.changes["permissions"]
+    assert set(new) == set(ROLES["readonly"])
+    assert set(old) == set(ROLES["readonly"]) - {"customers.view"} | {"customers.delete"}
+    assert event.target_id == str(group.pk)
