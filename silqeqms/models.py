@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.urls import reverse
 
 
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`manage.py createsuperuser` goes through the audited user service like every other path."""
+        from silqeqms.users.services import create_user
+
+        names = {k: extra_fields.pop(k, "") for k in ("first_name", "last_name")}
+        return create_user(actor=None, username=username, password=password, email=email or "",
+                           reason="manage.py createsuperuser", is_staff=True, is_superuser=True, **names)
+
+
 class User(AbstractUser):
     """A SilqeQMS user. Sales reps are users in the `sales_rep` group. Users are never deleted."""
+
+    objects = UserManager()
 
     class Meta:
         ordering = ["username"]

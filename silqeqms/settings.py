@@ -28,6 +28,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth so that its createsuperuser/changepassword commands are ours (audited).
+    "silqeqms",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,7 +39,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "axes",
-    "silqeqms",
     "customers",
     "distribution",
     "sales_dashboard",
