@@ -121,19 +121,22 @@ class LotUpdateForm(_LotDatesForm):
 
 
 class LotStatusForm(forms.Form):
-    status = forms.ChoiceField(label="New status")
+    status = forms.ChoiceField(label="New status", error_messages={"required": "Choose the new status."})
     effective_date = forms.DateField(
         label="Applies from", widget=DateInput(),
         help_text="Lines shipped on or after this day are refused while the lot is on hold, quarantined or "
                   "recalled; earlier shipments stay valid.")
-    reason = ReasonField()
+    reason = ReasonField(label="Reason for the status change",
+                         help_text="For example the nonconformance, complaint or recall number. Recorded in the "
+                                   "status history and the audit trail.")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     @classmethod
     def for_lot(cls, lot: Lot, data=None) -> LotStatusForm:
         form = cls(data, initial={"effective_date": timezone.localdate(), "version": lot.version},
                    auto_id="status_%s")
-        form.fields["status"].choices = [(s.value, s.label) for s in SETTABLE_STATUSES if s != lot.status]
+        form.fields["status"].choices = [("", "Choose…")] + [(s.value, s.label) for s in SETTABLE_STATUSES
+                                                             if s != lot.status]
         form.fields["effective_date"].widget.attrs["max"] = timezone.localdate().isoformat()
         return form
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ from products.selectors import lots_by_product_and_number, products_by_sku
 from products.versioning import require_reason, stale_version_error
 from silqeqms.audit import (
     PendingEvent,
+    audit_batch,
     creation_changes,
     current_batch_id,
     diff_fields,
@@ -215,9 +217,12 @@ def import_products(*, actor: User, rows: Sequence[ProductCsvRow], reason: str, 
                "updated": len(updated), "unchanged": plan.count("unchanged")}
     events.append(PendingEvent(action="products.imported", target_type="products.import",
                                target_id=sha256[:16], target_repr=file_name[:255], reason=reason, data=summary))
-    record_events(actor=actor, events=events, return_events=False)
+    # One batch id for the file's events (a request already has one; a command or a job may not).
+    with contextlib.nullcontext() if current_batch_id() else audit_batch():
+        record_events(actor=actor, events=events, return_events=False)
+        batch_id = current_batch_id()
     return ProductImportResult(created=len(created), updated=len(updated), unchanged=plan.count("unchanged"),
-                               batch_id=current_batch_id())
+                               batch_id=batch_id)
 
 
 def _write_import(actor: User, created: list[Product], updated: list[PlannedProduct]) -> None:
