@@ -96,7 +96,7 @@ def create_product(*, actor: User | None, data: Mapping[str, Any], reason: str =
 @transaction.atomic
 def update_product(*, actor: User, product: Product, data: Mapping[str, Any], reason: str, version: int) -> Product:
     reason = require_reason(reason)
-    locked = Product.objects.select_for_update().select_related("updated_by").get(pk=product.pk)
+    locked = Product.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=product.pk)
     if locked.version != version:
         raise stale_version_error(locked, "product")
     old = model_values(locked, EDITABLE_PRODUCT_FIELDS)
@@ -348,7 +348,7 @@ def create_lot(*, actor: User, product: Product, data: Mapping[str, Any], reason
 def update_lot(*, actor: User, lot: Lot, data: Mapping[str, Any], reason: str, version: int) -> Lot:
     """Change a lot's expiry or manufacture date (its number and product never change)."""
     reason = require_reason(reason)
-    locked = Lot.objects.select_for_update().select_related("product", "updated_by").get(pk=lot.pk)
+    locked = Lot.objects.select_for_update(of=("self",)).select_related("product", "updated_by").get(pk=lot.pk)
     if locked.version != version:
         raise stale_version_error(locked, "lot")
     old = model_values(locked, EDITABLE_LOT_FIELDS)
@@ -374,7 +374,7 @@ def change_lot_status(*, actor: User | None, lot: Lot, status: str, reason: str,
     if status not in SETTABLE_STATUSES:
         raise ValidationError({"status": f"“{status}” is not a status a person sets: choose released, on hold, "
                                          "quarantined or recalled (a lot is expired by its expiry date)."})
-    locked = Lot.objects.select_for_update().select_related("product", "updated_by").get(pk=lot.pk)
+    locked = Lot.objects.select_for_update(of=("self",)).select_related("product", "updated_by").get(pk=lot.pk)
     if version is not None and locked.version != version:
         raise stale_version_error(locked, "lot")
     if locked.status == status:

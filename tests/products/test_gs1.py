@@ -140,8 +140,10 @@ def test_any_text_gives_a_label_or_a_gs1_error_never_another_exception(code):
 
 
 @given(st.from_regex(r"\A(\]d2)?01[0-9]{14}(17[0-9]{6})?(10[!-~]{1,20})?\Z"))
-def test_element_string_shaped_input_never_escapes_as_another_exception(code):
+def test_element_string_shaped_input_gives_its_gtin_or_a_gs1_error(code):
     try:
-        parse_label(code)
-    except GS1Error:
-        pass
+        label = parse_label(code)
+    except GS1Error as error:
+        assert str(error)
+    else:
+        assert label.udi_di == code.removeprefix("]d2")[2:16]

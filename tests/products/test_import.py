@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from products.csv_import import MAX_ROWS, ProductCsvError, parse_products_csv
 from products.models import Product
@@ -145,3 +147,13 @@ def test_an_import_needs_a_reason():
     with pytest.raises(ValidationError):
         import_products(actor=UserFactory(), rows=rows, reason="  ")
     assert not Product.objects.exists()
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_give_rows_or_a_whole_file_error_never_another_exception(data):
+    try:
+        result = parse_products_csv(b"sku,description,gtin,active\r\n" + data)
+    except ProductCsvError as error:
+        assert str(error)
+    else:
+        assert all(row.sku for row in result.rows)
