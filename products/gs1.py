@@ -18,6 +18,7 @@ Every failure raises `GS1Error` with a sentence for the person holding the scann
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -51,6 +52,7 @@ class GS1Label:
     form: str = ""  # "element string", "human-readable", "Digital Link" or "GTIN"
 
 
+@functools.lru_cache(maxsize=4096)  # pure: a big import repeats a few GTINs on thousands of lines
 def normalize_gtin(value: str | None) -> str:
     """A GTIN-8/12/13/14 as its 14-digit form, check digit verified; GS1Error otherwise.
 

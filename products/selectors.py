@@ -159,9 +159,9 @@ def has_errors(problems: dict[int, list[Problem]]) -> bool:
     return any(p.is_error for found in problems.values() for p in found)
 
 
-def status_on(lot: Lot, day: datetime.date, timeline: Sequence[LotStatusChange]) -> tuple[str, datetime.date | None,
-                                                                                       datetime.date | None]:
-    """(status, since, until) in force on `day`, from the lot's changes in (effective_date, id) order:
+def status_on(timeline: Sequence[LotStatusChange], day: datetime.date
+              ) -> tuple[str, datetime.date | None, datetime.date | None]:
+    """(status, since, until) in force on `day`, from a lot's changes in (effective_date, id) order:
     the last change applying on or before that day; `until` is the day the next change applies from."""
     status, since, until = LotStatus.RELEASED.value, None, None
     for change in timeline:
@@ -220,7 +220,7 @@ def shipping_problems(lines: Iterable[ShipLine]) -> dict[int, list[Problem]]:
         lot = lots.get((product.pk, match_key(line.lot_number)))
         if lot is None or line.ship_date is None:
             continue
-        status, since, until = status_on(lot, line.ship_date, lot.timeline)
+        status, since, until = status_on(lot.timeline, line.ship_date)
         if status in BLOCKING_STATUSES:
             label = LotStatus(status).label.lower()
             period = (f"was {label} from {since:%Y-%m-%d} until {until:%Y-%m-%d}" if until
