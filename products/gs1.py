@@ -27,6 +27,10 @@ from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 from biip.rcn import Rcn
 
+# What biip raises on input it cannot read: its own ParseError, and (found by fuzzing: biip.parse("]"))
+# plain IndexError/ValueError from inside. Either way the code is unreadable, never a server error.
+_BIIP_FAILURES = (biip.BiipException, IndexError, ValueError, KeyError)
+
 _WEB_ADDRESS = re.compile(r"(https?://[^/?#]*)", re.IGNORECASE)
 _SCANNED = re.compile(r"(?:\][A-Za-z][0-9A-Za-z])?[0-9]{2}")
 
@@ -88,8 +92,8 @@ def parse_label(code: str | None) -> GS1Label:
         form = "human-readable"
         try:
             elements = GS1Message.parse_hri(code).element_strings
-        except biip.BiipException as error:
-            raise GS1Error(f"Could not read “{_shorten(code)}” as GS1 text in (AI)value form: {error}") from None
+        except _BIIP_FAILURES as error:
+            raise GS1Error(f"Could not read “{_shorten(code)}” as GS1 text in (AI)value form{_why(error)}") from None
     else:
         elements, form = _parse_scanned(code)
     return _label(elements, form)
@@ -102,8 +106,8 @@ def _parse_scanned(code: str) -> tuple:
         code = web.group(1).lower() + code[web.end(1):]
     try:
         result = biip.parse(code)
-    except biip.BiipException as error:
-        raise GS1Error(f"Could not read “{_shorten(code)}” as a GS1 label: {error}") from None
+    except _BIIP_FAILURES as error:
+        raise GS1Error(f"Could not read “{_shorten(code)}” as a GS1 label{_why(error)}") from None
     if result.gs1_digital_link_uri is not None:
         return result.gs1_digital_link_uri.element_strings, "Digital Link"
     if web:
@@ -144,6 +148,11 @@ def _label(elements, form: str) -> GS1Label:
         udi_di=str(values[AI_GTIN]), lot_number=str(values.get(AI_LOT, "")), expiry_date=values.get(AI_EXPIRY),
         serial_number=str(values.get(AI_SERIAL, "")), manufacture_date=values.get(AI_PRODUCTION_DATE), form=form,
     )
+
+
+def _why(error: Exception) -> str:
+    """biip's own message says what it expected; an error from deeper inside would only confuse."""
+    return f": {error}" if isinstance(error, biip.BiipException) else "."
 
 
 def _shorten(value: str, limit: int = 60) -> str:

@@ -116,6 +116,7 @@ def test_a_wrong_check_digit_in_any_form_is_an_error_naming_it(code):
     ("   \r\n", "Scan a label"),
     ("hello world", "is not a GS1 label"),
     ("]d2", "is not a GS1 label"),
+    ("]", "Could not read"),  # biip itself fails with an IndexError here
     (f"01{GTIN}172713" "01", "GS1 element string"),  # month 13
     ("(01)0081234567", "(AI)value"),
     ("(99)ABC", "no device identifier"),
@@ -131,6 +132,16 @@ def test_what_cannot_be_read_says_why(code, says):
 
 @given(st.text(max_size=80))
 def test_any_text_gives_a_label_or_a_gs1_error_never_another_exception(code):
+    try:
+        label = parse_label(code)
+    except GS1Error as error:
+        assert str(error)
+    else:
+        assert len(label.udi_di) == 14
+
+
+@given(st.text(alphabet=st.sampled_from(list("]()0123456789dCQe/:htps.%?=AZ") + [GS]), max_size=40))
+def test_text_made_of_label_characters_gives_a_label_or_a_gs1_error(code):
     try:
         label = parse_label(code)
     except GS1Error as error:
