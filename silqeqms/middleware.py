@@ -24,9 +24,10 @@ class AuditContextMiddleware:
 
 
 # C0 control characters and DEL. Names (the path, parameter and field names) may
-# carry none of them; values may carry tab, line feed and carriage return, which a textarea sends.
+# carry none of them; values may carry tab, line feed and carriage return, which a textarea sends,
+# and the group separator (GS, 0x1D), which a barcode scanner types between GS1 fields (FNC1).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1c\x1e\x1f\x7f]")
 
 
 def control_character_problem(request) -> str | None:

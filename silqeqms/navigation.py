@@ -18,6 +18,8 @@ SECTIONS: tuple[Section, ...] = (
             "Device distribution records: every shipped line item, imports, exports, lot traces."),
     Section("Customers", "customers:customer_list", "customers.view",
             "Facilities, their notes, rep assignments and order history."),
+    Section("Products", "products:product_list", "products.view",
+            "The product catalogue (SKU, GTIN / UDI-DI) and its lots: expiry, status and status history."),
     Section("Sales Dashboard", "sales_dashboard:dashboard", "sales_dashboard.view",
             "Orders, units and customers in a date window; SKU and lot tables; export."),
     Section("Audit Trail", "audit_list", "silqeqms.view_audit",

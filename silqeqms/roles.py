@@ -13,6 +13,11 @@ PERMISSIONS: dict[str, str] = {
     "customers.edit": "Edit customers and rep assignments",
     "customers.delete": "Delete or merge customers",
     "customers.notes": "Add and edit customer notes",
+    "products.view": "View products and lots",
+    "products.create": "Create products",
+    "products.edit": "Edit products, add lots and edit their dates",
+    "products.import": "Import products (CSV)",
+    "products.lot_status": "Change a lot's status (hold, quarantine, recall, release)",
     "distribution.view": "View the distribution log",
     "distribution.create": "Create distribution entries",
     "distribution.edit": "Edit and confirm distribution entries",
@@ -31,7 +36,7 @@ VIEW_KEYS = [key for key in PERMISSIONS if key.endswith(".view") or key == "silq
 ROLES: dict[str, list[str]] = {
     "admin": list(PERMISSIONS),
     # Quality reads everything, corrects distribution records and runs recalls (lot-trace export).
-    "quality": [*VIEW_KEYS, "customers.view_all", "distribution.edit", "distribution.export"],
+    "quality": [*VIEW_KEYS, "customers.view_all", "distribution.edit", "distribution.export", "products.lot_status"],
     "ops": [
         "distribution.view",
         "distribution.create",
@@ -45,15 +50,20 @@ ROLES: dict[str, list[str]] = {
         "customers.edit",
         "customers.notes",
         "sales_dashboard.view",
+        "products.view",
+        "products.create",
+        "products.edit",
+        "products.import",
     ],
-    "sales_rep": ["customers.view", "customers.notes", "distribution.view", "sales_dashboard.view"],
+    "sales_rep": ["customers.view", "customers.notes", "distribution.view", "sales_dashboard.view", "products.view"],
     "readonly": [*(key for key in PERMISSIONS if key.endswith(".view")), "customers.view_all"],
 }
 
 ROLE_DESCRIPTIONS: dict[str, str] = {
     "admin": "Everything, including voiding records, merging customers and exports.",
-    "quality": "Reads everything and the audit trail; corrects distribution records; exports lot traces.",
-    "ops": "Enters, imports, syncs and exports distribution records; maintains customers.",
+    "quality": "Reads everything and the audit trail; corrects distribution records; exports lot traces; "
+               "holds, quarantines, recalls and releases lots.",
+    "ops": "Enters, imports, syncs and exports distribution records; maintains customers and products.",
     "sales_rep": "Sees the customers assigned to them, their orders and the dashboard; adds notes.",
     "readonly": "Reads every section; changes nothing.",
 }

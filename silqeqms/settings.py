@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "axes",
     "customers",
+    "products",
     "distribution",
     "sales_dashboard",
 ]
@@ -184,6 +185,11 @@ DJANGO_TABLES2_TEMPLATE = "_table.html"
 DJANGO_TABLES2_PAGE_RANGE = 8
 
 SALES_DASHBOARD_DEFAULT_START = datetime.date.fromisoformat(env_str("SALES_DASHBOARD_DEFAULT_START", "2026-01-01"))
+
+# A distribution line whose SKU is not in the product catalogue: "warn" (shown, saved) or "error" (refused).
+PRODUCTS_UNKNOWN_SKU = env_str("PRODUCTS_UNKNOWN_SKU", "warn").strip().lower()
+if PRODUCTS_UNKNOWN_SKU not in ("warn", "error"):
+    raise ImproperlyConfigured(f"PRODUCTS_UNKNOWN_SKU={PRODUCTS_UNKNOWN_SKU!r}: use warn or error.")
 
 SHIPSTATION_BASE_URL = env_str("SHIPSTATION_BASE_URL", "https://ssapi.shipstation.com")
 SHIPSTATION_API_KEY = env_str("SHIPSTATION_API_KEY")

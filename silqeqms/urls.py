@@ -25,6 +25,9 @@ urlpatterns = [
     # (customers never imports distribution); the path stays under the customer it merges into.
     path("admin/customers/", include("distribution.merge_urls")),
     path("admin/customers/", include("customers.urls")),
+    path("admin/products/", include("products.urls")),
+    # The label scanner's JSON (GET ?code=…) keeps its short address outside /admin/products/.
+    path("admin/scan/", include("products.scan_urls")),
     path("admin/distribution-log/", include("distribution.urls")),
     path("admin/sales-dashboard/", include("sales_dashboard.urls")),
     path("admin/users/", include("silqeqms.users.urls")),

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 
 from customers.keys import canonical_customer_key
 from silqeqms.models import User
+from tests.products.gtins import gtin14
 
 TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test data
 
@@ -99,3 +100,24 @@ def entry_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A raw row (no service, no audit): for reads. Writes in tests go through products.services."""
+
+    class Meta:
+        model = "products.Product"
+
+    sku = factory.Sequence(lambda n: f"SKU-{1000 + n}")
+    description = factory.Faker("sentence", nb_words=3)
+    gtin = factory.Sequence(lambda n: gtin14(n % 1000))
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.Lot"
+
+    product = factory.SubFactory(ProductFactory)
+    lot_number = factory.Sequence(lambda n: f"LOT-{2600 + n}")
+    expiry_date = datetime.date(2030, 12, 31)
+    manufacture_date = datetime.date(2026, 1, 15)

@@ -61,6 +61,14 @@ def _user():
     return {"pk": f.UserFactory().pk}
 
 
+def _product():
+    return {"pk": f.ProductFactory().pk}
+
+
+def _lot():
+    return {"pk": f.LotFactory().pk}
+
+
 ROUTES: list[Route] = [
     Route("home", None),
     Route("password_change", None),
@@ -91,6 +99,15 @@ ROUTES: list[Route] = [
     Route("customers:note_delete", "customers.notes", _note, scoped=True),
     Route("customers:rep_assign", "customers.edit", _customer, ok_status=302, scoped=True),
     Route("customer_merge", "customers.delete", _customer, scoped=True),
+    Route("products:product_list", "products.view"),
+    Route("products:product_create", "products.create"),
+    Route("products:product_import", "products.import"),
+    Route("products:product_detail", "products.view", _product),
+    Route("products:lot_create", "products.edit", _product),
+    Route("products:lot_list", "products.view"),
+    Route("products:lot_detail", "products.view", _lot),
+    Route("products:lot_status", "products.lot_status", _lot, ok_status=302),
+    Route("product_scan", "products.view", ok_status=400),  # no ?code=: 400 with a JSON error
     Route("sales_dashboard:dashboard", "sales_dashboard.view"),
     Route("sales_dashboard:export", "sales_dashboard.export"),
     Route("users:user_list", "silqeqms.manage_users"),

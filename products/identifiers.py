@@ -1,0 +1,87 @@
+"""The SKU and lot-number rules, in one place: forms, the products CSV import and the services use them.
+
+Lot numbers
+-----------
+* **New lots** (typed in a form, added on a product page): 1 to 20 characters from letters ``A–Z``
+  ``a–z``, digits ``0–9`` and the four marks ``- . _ /``, starting with a letter or a digit. No spaces:
+  20 characters of that set is what a GS1 barcode carries for a lot (AI 10, which allows no space), so
+  every new lot can be printed on its UDI label, and it survives URLs, CSV files and spreadsheets as typed.
+* **Lots already recorded** (the distribution log before products existed, imports and syncs of
+  shipments; ``ensure_lots``): any text of 1 to 64 characters (the log's column) once the spaces around it
+  are removed. Messy historic spellings stay representable, so every shipped lot has a lot record.
+* **Case** never makes a second lot (DESIGN "lot lookups ignore case"): ``lot-7`` and ``LOT-7`` of one
+  product are the same lot, kept as first written.
+
+SKUs follow the same two rules (strict set, up to 64 characters, for products created by hand or by the
+products CSV; any text of up to 64 characters for SKUs found in the log) and are unique ignoring case.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+
+LOT_NUMBER_MAX_LENGTH = 20  # GS1 AI 10
+HISTORIC_LOT_NUMBER_MAX_LENGTH = 64  # DistributionLogEntry.lot_number
+SKU_MAX_LENGTH = 64
+
+LOT_NUMBER_CHARACTERS = "letters A–Z a–z, digits 0–9 and - . _ /"
+_STRICT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_MARKS = "-._/"
+
+
+def _strict_problem(value: str, what: str, max_length: int) -> str:
+    if len(value) > max_length:
+        return f"{what} “{value}” is {len(value)} characters long; at most {max_length} are allowed."
+    if _STRICT.fullmatch(value):
+        return ""
+    if value[0] in _MARKS:
+        return f"{what} “{value}” must start with a letter or a digit."
+    bad = next(ch for ch in value if not (ch.isascii() and (ch.isalnum() or ch in _MARKS)))
+    shown = "a space" if bad == " " else f"“{bad}”" if bad.isprintable() else f"the character U+{ord(bad):04X}"
+    return f"{what} “{value}” contains {shown}; use only {LOT_NUMBER_CHARACTERS}."
+
+
+def clean_lot_number(value: str | None, *, strict: bool = True) -> str:
+    """The lot number as stored (surrounding spaces removed), or ValidationError naming the problem."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError("Enter a lot number.", code="lot_number_required")
+    if strict:
+        problem = _strict_problem(value, "Lot number", LOT_NUMBER_MAX_LENGTH)
+        if problem:
+            raise ValidationError(problem, code="lot_number_characters")
+    elif len(value) > HISTORIC_LOT_NUMBER_MAX_LENGTH:
+        raise ValidationError(f"Lot number “{value[:20]}…” is longer than {HISTORIC_LOT_NUMBER_MAX_LENGTH} characters.",
+                              code="lot_number_length")
+    return value
+
+
+def clean_sku(value: str | None, *, strict: bool = True) -> str:
+    """The SKU as stored (surrounding spaces removed), or ValidationError naming the problem."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError("Enter a SKU.", code="sku_required")
+    if strict:
+        problem = _strict_problem(value, "SKU", SKU_MAX_LENGTH)
+        if problem:
+            raise ValidationError(problem, code="sku_characters")
+    elif len(value) > SKU_MAX_LENGTH:
+        raise ValidationError(f"SKU “{value[:20]}…” is longer than {SKU_MAX_LENGTH} characters.", code="sku_length")
+    return value
+
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def match_key(value: str) -> str:
+    """What two spellings of one lot (or SKU) have in common: compared ignoring case and surrounding spaces."""
+    return (value or "").strip().upper()
+
+
+def upper_variants(value: str) -> set[str]:
+    """The values UPPER(column) may have in the database for this spelling: SQLite folds ASCII letters
+    only, PostgreSQL every letter. Queries filter on these; matches are then made on match_key()."""
+    value = (value or "").strip()
+    return {value.upper(), value.translate(_ASCII_UPPER)}
