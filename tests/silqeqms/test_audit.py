@@ -152,3 +152,34 @@ def test_the_audit_page_lists_events_newest_first_with_an_exact_total(client):
     filtered = client.get(reverse("audit_list"), {"action": "x.5"})
     assert filtered.context["table"].paginator.count == 6  # x.5, x.50 … x.54
 
+
+# distribution/views.py still records its two exports itself until they move to exporters (CsvExporter,
+# silqeqms/exports.py); delete its entry then: the test fails while an entry here records nothing.
+VIEWS_NOT_YET_MOVED = {"distribution/views.py"}
+
+
+def test_no_view_records_audit_events_itself():
+    """Views call a service or an exporter, which records the event; no views module calls or imports
+    record_event() / record_events()."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    writers = {"record_event", "record_events"}
+
+    def records(path: pathlib.Path) -> bool:
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and any(alias.name in writers for alias in node.names):
+                return True
+            if isinstance(node, ast.Call):
+                func = node.func
+                if (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) in writers:
+                    return True
+        return False
+
+    apps = sorted(p.parent for p in root.glob("*/apps.py"))
+    assert {p.name for p in apps} >= {"silqeqms", "customers", "distribution", "sales_dashboard"}
+    views = [p for app in apps for p in app.rglob("*.py") if p.name == "views.py" or "views" in p.parent.parts]
+    offenders = {str(p.relative_to(root)) for p in views if records(p)}
+    assert offenders - VIEWS_NOT_YET_MOVED == set()
+    assert VIEWS_NOT_YET_MOVED - offenders == set(), "remove the entries that record nothing any more"
