@@ -177,19 +177,8 @@ def record_event(
     target_repr: str = "",
 ) -> AuditEvent:
     """Record one event in the caller's transaction (so the data write and its event commit together)."""
-    (event,) = record_events(
-        actor=actor,
-        events=[
-            PendingEvent(
-                action=action,
-                target=target,
-                reason=reason,
-                changes=changes,
-                data=data,
-                target_type=target_type,
-                target_id=target_id,
-                target_repr=target_repr,
-            )
-        ],
-    )
+    (event,) = record_events(actor=actor, events=[PendingEvent(
+        action=action, target=target, reason=reason, changes=changes, data=data, target_type=target_type,
+        target_id=target_id, target_repr=target_repr,
+    )])
     return event
