@@ -34,6 +34,7 @@ def test_the_audit_export_records_one_event_with_the_actor_and_the_filters(clien
     client.force_login(quality_user)
     response = client.get(URL, {"action": "customer.", "target_id": "", "date_from": "2020-01-01"})
     assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="audit-trail.csv"'
     (event,) = _exports()
     assert event.actor == quality_user
     assert event.target_type == "" and event.target_repr == ""
