@@ -1,20 +1,19 @@
 """The distribution log's exports: the whole log (filtered) and a lot trace for a recall letter.
 
-Each export records its own audit event (who exported what, with which filters) and then streams;
-the views only validate the request and hand the response back.
+Each is a CsvExporter (silqeqms/exports.py): it records its own audit event (who exported what, with
+which filters) and then streams; the views only validate the request and ask for the response.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
 
 from distribution.imports.csv_file import COLUMNS
 from distribution.models import DistributionLogEntry, Status
-from silqeqms.audit import record_event
-from silqeqms.csv_export import queryset_csv_chunks, stream_csv
+from silqeqms.csv_export import queryset_csv_chunks
+from silqeqms.exports import CsvExporter
 from silqeqms.models import User
 
 # The import's columns first, so an export imports again unchanged; then what only the log knows.
@@ -29,31 +28,46 @@ LOT_TRACE_COLUMNS = ["lot_number", "ship_date", "facility_name", "address1", "ad
                      "entry_id"]
 
 
-def _recorded_filters(filters: Mapping[str, str]) -> dict[str, str]:
-    """The filters as recorded: blank ones left out, control characters never stored."""
-    return {k: "".join(ch for ch in v if ch >= " ") for k, v in filters.items() if v}
-
-
-def export_log(*, actor: User, entries: QuerySet[DistributionLogEntry], filters: Mapping[str, str],
-               ordering: tuple[str, ...] = ("ship_date", "id")) -> StreamingHttpResponse:
+class DistributionLogExporter(CsvExporter):
     """The filtered log as CSV, in the order asked for (ids break ties), every entry (voided ones too,
-    marked by their status)."""
-    record_event(actor=actor, action="distribution.exported", target_type="distribution.export",
-                 target_repr="distribution log CSV", data={"filters": _recorded_filters(filters)})
-    rows = entries.order_by(*ordering).values_list(*EXPORT_FIELDS)
-    return stream_csv("distribution-log.csv", EXPORT_COLUMNS,
-                      chunks=queryset_csv_chunks(EXPORT_COLUMNS, rows, plain_columns=PLAIN_EXPORT_COLUMNS))
+    marked by their status); rows formatted by the database (COPY on PostgreSQL)."""
+
+    action = "distribution.exported"
+    header = EXPORT_COLUMNS
+    filename = "distribution-log.csv"
+    target_type, target_repr = "distribution.export", "distribution log CSV"
+
+    def __init__(self, *, actor: User, entries: QuerySet[DistributionLogEntry], filters: Mapping[str, str],
+                 ordering: Sequence[str] = ("ship_date", "id")) -> None:
+        super().__init__(actor=actor, filters=filters)
+        self.entries, self.ordering = entries, tuple(ordering)
+
+    def content(self):
+        rows = self.entries.order_by(*self.ordering).values_list(*EXPORT_FIELDS)
+        return queryset_csv_chunks(self.header, rows, plain_columns=PLAIN_EXPORT_COLUMNS)
 
 
-def export_lot_trace(*, actor: User, lot: str, entries: QuerySet[DistributionLogEntry]) -> StreamingHttpResponse:
+class LotTraceExporter(CsvExporter):
     """Every live shipment of a lot: the consignee list behind a recall letter."""
-    live = entries.exclude(status=Status.VOIDED).select_related("rep")
-    record_event(actor=actor, action="distribution.lot_trace_exported", target_type="distribution.lot",
-                 target_id=lot[:64], target_repr=f"lot {lot}", data={"lot": lot})
-    rows = (
-        [lot, e.ship_date.isoformat(), e.facility_name, e.address1, e.address2, e.city, e.state, e.postal_code,
-         e.country, e.order_number, e.sku, e.udi_di, e.quantity, e.rep.username if e.rep_id else "", e.status, e.pk]
-        for e in live.iterator(chunk_size=2000)
-    )
-    safe_lot = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in lot)
-    return stream_csv(f"lot-trace-{safe_lot}.csv", LOT_TRACE_COLUMNS, rows)
+
+    action = "distribution.lot_trace_exported"
+    header = LOT_TRACE_COLUMNS
+
+    def __init__(self, *, actor: User, lot: str, entries: QuerySet[DistributionLogEntry]) -> None:
+        super().__init__(actor=actor)
+        self.lot, self.entries = lot, entries
+
+    def audit_data(self) -> dict:
+        return {"lot": self.lot}
+
+    def audit_target(self) -> dict[str, str]:
+        return {"target_type": "distribution.lot", "target_id": self.lot[:64], "target_repr": f"lot {self.lot}"}
+
+    def get_filename(self) -> str:
+        return f"lot-trace-{''.join(ch if ch.isalnum() or ch in '-_' else '_' for ch in self.lot)}.csv"
+
+    def rows(self):
+        for e in self.entries.exclude(status=Status.VOIDED).select_related("rep").iterator(chunk_size=2000):
+            yield [self.lot, e.ship_date.isoformat(), e.facility_name, e.address1, e.address2, e.city, e.state,
+                   e.postal_code, e.country, e.order_number, e.sku, e.udi_di, e.quantity,
+                   e.rep.username if e.rep_id else "", e.status, e.pk]

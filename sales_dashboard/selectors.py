@@ -92,7 +92,9 @@ class LotPending:
 
 
 @dataclass(frozen=True)
-class Dashboard:
+class DashboardFigures:
+    """Everything the page shows except the lot table."""
+
     window: Window
     totals: Totals
     active_customers_window: int
@@ -217,9 +219,9 @@ def lot_pending() -> LotPending:
 # Page and JSON ---------------------------------------------------------------------------------
 
 
-def dashboard(*, window: Window) -> Dashboard:
+def dashboard(*, window: Window) -> DashboardFigures:
     """Everything the page shows except the lot table (paginated by the view)."""
-    return Dashboard(
+    return DashboardFigures(
         window=window,
         totals=dashboard_totals(window=window),
         active_customers_window=active_customers_in_window(window=window),

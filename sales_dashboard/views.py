@@ -9,13 +9,12 @@ from django.utils.http import urlencode
 from django.views import View
 from django_tables2 import RequestConfig
 
-from sales_dashboard import selectors
+from sales_dashboard import selectors, services
 from sales_dashboard.charts import units_per_month_svg
+from sales_dashboard.exports import SalesDashboardExporter
 from sales_dashboard.forms import DashboardWindowForm
-from sales_dashboard.selectors import Window
+from sales_dashboard.selectors import DashboardFigures, Window
 from sales_dashboard.tables import LotSummaryTable
-from silqeqms.audit import record_event
-from silqeqms.csv_export import stream_csv
 from silqeqms.permissions import PermissionRequiredMixin
 
 LOTS_PER_PAGE = 25
@@ -38,18 +37,16 @@ class SalesDashboardView(PermissionRequiredMixin, View):
             return render(request, self.template_name, {"form": form, "lot_search": request.GET.get("lot", "")},
                           status=400)
         window = form.window()
-        record_event(actor=request.user, action="sales_dashboard.viewed",
-                     data={**window.as_data(), "format": "json" if as_json else "html"})
         if as_json:
-            return JsonResponse(selectors.dashboard_json(window=window))
-        return render(request, self.template_name, self.page_context(window=window, form=form))
+            return JsonResponse(services.view_dashboard_json(actor=request.user, window=window))
+        data = services.view_dashboard(actor=request.user, window=window)
+        return render(request, self.template_name, self.page_context(data=data, form=form))
 
-    def page_context(self, *, window: Window, form: DashboardWindowForm) -> dict:
+    def page_context(self, *, data: DashboardFigures, form: DashboardWindowForm) -> dict:
         lot_search = self.request.GET.get("lot", "").strip()
         table = LotSummaryTable(selectors.lot_summaries(search=lot_search))
         RequestConfig(self.request, paginate={"per_page": LOTS_PER_PAGE}).configure(table)
-        data = selectors.dashboard(window=window)
-        query = _window_query(window)
+        query = _window_query(data.window)
         peak = max((m.units for m in data.months), default=0) or 1
         return {
             "form": form,
@@ -73,8 +70,4 @@ class SalesDashboardExportView(PermissionRequiredMixin, View):
         if not form.is_valid():
             problems = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in form.errors_as_data().items())
             return HttpResponseBadRequest(f"Invalid window. {problems}", content_type="text/plain; charset=utf-8")
-        window = form.window()
-        # Recorded before streaming: the row count is not known until the last row is written.
-        record_event(actor=request.user, action="sales_dashboard.exported", data={**window.as_data(), "format": "csv"})
-        filename = f"sales-dashboard-orders-{window.start.isoformat()}-to-{window.end or 'open'}.csv"
-        return stream_csv(filename, selectors.EXPORT_HEADER, selectors.export_rows(window=window))
+        return SalesDashboardExporter(actor=request.user, window=form.window()).response()

@@ -7,8 +7,7 @@ from django.views.generic import TemplateView, View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from silqeqms.audit import record_event
-from silqeqms.csv_export import stream_csv
+from silqeqms.exports import AuditTrailExporter
 from silqeqms.filters import AuditEventFilterSet
 from silqeqms.models import AuditEvent
 from silqeqms.permissions import PermissionRequiredMixin
@@ -41,20 +40,11 @@ class AuditEventListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
 
 class AuditEventExportView(PermissionRequiredMixin, View):
     permission_required = "silqeqms.view_audit"
-    header = ["seq", "at", "actor", "action", "target_type", "target_id", "target", "reason", "changes",
-              "data", "request_ip", "batch_id", "hash"]
 
     def get(self, request):
         filterset = AuditEventFilterSet(request.GET, queryset=AuditEvent.objects.order_by("seq"))
-        queryset = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
-        record_event(actor=request.user, action="audit.exported",
-                     data={"filters": {k: v for k, v in request.GET.items() if v}})
-        rows = (
-            [e.seq, e.at.isoformat(), e.actor_label, e.action, e.target_type, e.target_id, e.target_repr,
-             e.reason, e.changes, e.data, e.request_ip, e.batch_id, e.hash]
-            for e in queryset.iterator(chunk_size=2000)
-        )
-        return stream_csv("audit-trail.csv", self.header, rows)
+        events = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
+        return AuditTrailExporter(actor=request.user, events=events, filters=request.GET).response()
 
 
 def bad_request(request, exception=None):

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management.commands import flush as flush_command
 
-from silqeqms import audit_triggers
+from silqeqms.audit import triggers as audit_triggers
 from silqeqms.permission_seeding import seed_permissions
 from tests.factories import UserFactory
 

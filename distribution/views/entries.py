@@ -225,5 +225,5 @@ class ExportView(PermissionRequiredMixin, View):
         sort = request.GET.get("sort", "")
         entries = DistributionLogEntryTable(filterset.qs, order_by=sort).data.data if sort else filterset.qs
         ordering = entries.query.order_by if sort else ("ship_date", "id")
-        return exports.export_log(actor=request.user, entries=entries, filters=request.GET,
-                                  ordering=tuple(ordering) or ("ship_date", "id"))
+        return exports.DistributionLogExporter(actor=request.user, entries=entries, filters=request.GET,
+                                               ordering=tuple(ordering) or ("ship_date", "id")).response()

@@ -52,8 +52,8 @@ class LotTraceExportView(PermissionRequiredMixin, View):
     permission_required = "distribution.export"
 
     def get(self, request, lot):
-        return exports.export_lot_trace(actor=request.user, lot=lot,
-                                        entries=selectors.lot_trace_entries(request.user, lot))
+        return exports.LotTraceExporter(actor=request.user, lot=lot,
+                                        entries=selectors.lot_trace_entries(request.user, lot)).response()
 
 
 class SourceDocumentView(PermissionRequiredMixin, View):

@@ -59,7 +59,7 @@ def test_canonical_event_is_canonical_json_of_the_payload(text):
     assert built == canonical_json(payload)
 
 
-def test_jsonable_fast_paths_agree_with_the_general_rules():
+def test_jsonable_turns_every_value_into_plain_json_types():
     class Mapping(dict):
         pass
 
