@@ -42,6 +42,9 @@ class DistributionLogEntry(PostalAddress):
     sku = models.CharField("SKU", max_length=64)
     udi_di = models.CharField("UDI-DI", max_length=64, blank=True)
     lot_number = models.CharField("Lot", max_length=64, blank=True)
+    # The label's other production identifiers (UDI, 21 CFR 801.20 / §820.35(c)): GS1 AI 17 and AI 21.
+    expiry_date = models.DateField("Expiry date", null=True, blank=True)
+    serial_number = models.CharField("Serial number", max_length=64, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1, "Quantity must be at least 1.")])
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,

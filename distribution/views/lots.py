@@ -12,6 +12,7 @@ from customers.selectors import is_rep_scoped
 from distribution import exports, selectors
 from distribution.models import SourceDocument
 from distribution.tables import LotTraceTable
+from products.selectors import lots_for_number
 from silqeqms.permissions import PermissionRequiredMixin
 
 
@@ -43,6 +44,7 @@ class LotTraceView(PermissionRequiredMixin, View):
         other_spellings = [m for m in selectors.lots_matching(lot) if m != lot]
         return render(request, "distribution/lot_trace.html", {
             "lot": lot, "table": table, "totals": totals, "other_spellings": other_spellings,
+            "lot_records": lots_for_number(lot),
             "suggestions": selectors.lots_like(lot) if not totals["lines"] and not other_spellings else [],
             "rep_scoped": is_rep_scoped(request.user),
         })
