@@ -95,11 +95,12 @@ def seed_demo_entries(count: int, *, seed: int, stdout=None) -> str:
                              customer.city, customer.state, customer.postal_code, "US", sku, "",
                              "" if pending else lot, rng.choice([1, 1, 2, 5, 10, 12, 24]), rep_of[customer.pk],
                              "manual", None, "needs_review" if pending else "active", "", "", None, None, now, None,
-                             now, None, 1, None))
+                             now, None, 1, None, None, ""))
         columns = ["ship_date", "order_number", "customer_id", "facility_name", "address1", "address2", "city",
                    "state", "postal_code", "country", "sku", "udi_di", "lot_number", "quantity", "rep_id", "source",
                    "external_ref", "status", "notes", "void_reason", "voided_at", "voided_by_id", "created_at",
-                   "created_by_id", "updated_at", "updated_by_id", "version", "source_document_id"]
+                   "created_by_id", "updated_at", "updated_by_id", "version", "source_document_id", "expiry_date",
+                   "serial_number"]
         table = DistributionLogEntry._meta.db_table
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":

@@ -44,7 +44,7 @@ class DistributionLogEntry(PostalAddress):
     lot_number = models.CharField("Lot", max_length=64, blank=True)
     # The label's other production identifiers (UDI, 21 CFR 801.20 / §820.35(c)): GS1 AI 17 and AI 21.
     expiry_date = models.DateField("Expiry date", null=True, blank=True)
-    serial_number = models.CharField("Serial number", max_length=64, blank=True, db_default="")
+    serial_number = models.CharField("Serial number", max_length=64, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1, "Quantity must be at least 1.")])
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='distributionlogentry',
             name='serial_number',
-            field=models.CharField(blank=True, db_default='', max_length=64, verbose_name='Serial number'),
+            field=models.CharField(blank=True, default='', max_length=64, verbose_name='Serial number'),
+            preserve_default=False,
         ),
     ]
