@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,7 +41,7 @@ from distribution.summaries import (
     refresh_summaries,
     verify_summaries,
 )
-from distribution.summaries.definitions import SUMMARIES, Count, Max, Min, Sum
+from distribution.summaries.definitions import LIVE_ENTRIES, SUMMARIES, Count, Max, Min, Sum
 from tests.factories import DistributionLogEntryFactory, UserFactory, entry_data
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +68,10 @@ def test_touched_holds_one_set_of_keys_per_summary_definition():
 
 def test_every_definition_names_real_columns_and_a_unique_key():
     for summary in SUMMARIES:
+        # The live entries, or a summary defined before it (refreshed first; its keys include this one's).
+        parent = summary.source.summary
+        assert summary.source is LIVE_ENTRIES or (parent in SUMMARIES[:SUMMARIES.index(summary)]
+                                                  and set(summary.keys) <= set(parent.keys)), summary.name
         model, source = summary.model, summary.source.model
         for name in (*summary.keys, *summary.columns):
             model._meta.get_field(name)
@@ -147,6 +154,17 @@ def test_verify_does_not_trust_the_stored_orders_when_it_checks_the_customers(sh
     CustomerOrderStats.objects.update(order_count=1, units=5)  # consistent with the damaged orders
     problems = verify_summaries()
     assert [p.split(":")[0].split(" ")[0] for p in problems] == ["orders", "customers"]
+
+
+def test_the_verify_command_fails_on_a_difference_and_rebuild_repairs_it():
+    DistributionLogEntryFactory(order_number="SO-RAW", lot_number="L-RAW")  # written around the services
+    with pytest.raises(CommandError, match="4 summary rows differ"):
+        call_command("verify_summaries", stdout=io.StringIO(), stderr=io.StringIO())
+    out = io.StringIO()
+    call_command("verify_summaries", "--rebuild", stdout=out)
+    assert "Summaries rebuilt from the entries." in out.getvalue()
+    assert "match the entries exactly" in out.getvalue()
+    assert LotSummary.objects.get(lot_number="L-RAW").entries == 1
 
 
 @pytest.fixture
