@@ -77,15 +77,24 @@ def rebuild(summary: Summary) -> list[Statement]:
     return [(f"DELETE FROM {_table(summary.model)}", []), (f"{_insert(summary)} {aggregate(summary)}", [])]
 
 
-def expected(summary: Summary) -> str:
-    """The summary as the entries make it, computed whole (a summary of summaries from its source's
-    expected rows, not from the stored ones, so verification trusts no stored table)."""
+def _expected(summary: Summary) -> str:
+    """The summary as the entries make it, trusting no stored table."""
     parent = summary.source.summary
-    return aggregate(summary, rows=f"({expected(parent)}) src" if parent else "")
+    return aggregate(summary, rows=f"({_expected(parent)}) src" if parent else "")
 
 
-def stored(summary: Summary) -> str:
-    return f"SELECT {_names([*summary.keys, *summary.columns])} FROM {_table(summary.model)}"
+def differences(summary: Summary, *, trust_source: bool) -> str:
+    """The rows that differ between the summary as its source makes it and as stored, each marked
+    'expected' or 'stored' (a row in only one of the two). The comparison runs in the database; only
+    differences come back. A summary of summaries is computed from its source's stored rows when
+    those were found exact (`trust_source`), else from its source's expected rows."""
+    parent = summary.source.summary
+    rows = f"({_expected(parent)}) src" if parent and not trust_source else ""
+    columns = _names([*summary.keys, *summary.columns])
+    return (f"SELECT {columns}, MIN(side) FROM ("
+            f"SELECT e.*, 'expected' AS side FROM ({aggregate(summary, rows=rows)}) e "
+            f"UNION ALL SELECT {columns}, 'stored' FROM {_table(summary.model)}) u "
+            f"GROUP BY {columns} HAVING COUNT(*) = 1")
 
 
 # Growth by new rows ----------------------------------------------------------------------------
