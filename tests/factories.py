@@ -99,3 +99,14 @@ def entry_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def import_rows(actor, rows: list[dict], *, tag: str = "a"):
+    """Import `rows` (ImportLine values over small defaults) through the service, as file `{tag}.csv`."""
+    from distribution.services import ImportLine, entries_import
+
+    lines = [ImportLine(line=n + 1, **{"ship_date": datetime.date(2026, 2, 1), "sku": "S-1", "quantity": 1,
+                                       "facility_name": "Hospital A", "order_number": "SO-1", **row})
+             for n, row in enumerate(rows)]
+    return entries_import(actor=actor, rows=lines, source="csv", reason="import", file_name=f"{tag}.csv",
+                          sha256=tag * 64)

@@ -25,9 +25,7 @@ from distribution.models import (
     Status,
 )
 from distribution.services import (
-    ImportLine,
     customer_merge,
-    entries_import,
     entry_confirm,
     entry_create,
     entry_update,
@@ -42,19 +40,11 @@ from distribution.summaries import (
     verify_summaries,
 )
 from distribution.summaries.definitions import LIVE_ENTRIES, SUMMARIES, Count, Max, Min, Sum
-from tests.factories import DistributionLogEntryFactory, entry_data
+from tests.factories import DistributionLogEntryFactory, entry_data, import_rows
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-
-
-def import_rows(actor, rows: list[dict], *, tag: str = "a"):
-    lines = [ImportLine(line=n + 1, **{"ship_date": D(2026, 2, 1), "sku": "S-1", "quantity": 1,
-                                       "facility_name": "Hospital A", "order_number": "SO-1", **row})
-             for n, row in enumerate(rows)]
-    return entries_import(actor=actor, rows=lines, source="csv", reason="import", file_name=f"{tag}.csv",
-                          sha256=tag * 64)
 
 
 def test_touched_holds_one_set_of_keys_per_summary_definition():
