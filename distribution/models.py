@@ -202,8 +202,8 @@ class SyncRun(models.Model):
 
 
 # Exact summaries for the sales dashboard, maintained by distribution.services in the same
-# transaction as every write to the entries (see distribution/summaries.py); voided entries never
-# count. `manage.py verify_summaries` recomputes them from the entries.
+# transaction as every write to the entries; each is defined once in distribution/summaries/definitions.py.
+# Voided entries never count. `manage.py verify_summaries` recomputes them from the entries.
 
 
 class OrderSummary(models.Model):

@@ -1,6 +1,6 @@
 """Sales dashboard reads: every figure aggregated in the database, from the exact summary tables.
 
-The summaries (distribution/summaries.py) are refreshed by the distribution services in the same
+The summaries (distribution/summaries/) are refreshed by the distribution services in the same
 transaction as every write, so reading them is exact and costs a fixed, small number of queries
 whatever the number of entries. Definitions: DESIGN.md "Sales dashboard definitions".
 

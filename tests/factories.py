@@ -121,3 +121,15 @@ class LotFactory(factory.django.DjangoModelFactory):
     lot_number = factory.Sequence(lambda n: f"LOT-{2600 + n}")
     expiry_date = datetime.date(2030, 12, 31)
     manufacture_date = datetime.date(2026, 1, 15)
+
+
+def import_rows(actor, rows: list[dict], *, tag: str = "a"):
+    """Import `rows` (ImportLine values over small defaults) through the service, as file `{tag}.csv`."""
+    from distribution.imports.lines import ImportLine
+    from distribution.imports.writer import import_entries
+
+    lines = [ImportLine(line=n + 1, **{"ship_date": datetime.date(2026, 2, 1), "sku": "S-1", "quantity": 1,
+                                       "facility_name": "Hospital A", "order_number": "SO-1", **row})
+             for n, row in enumerate(rows)]
+    return import_entries(actor=actor, rows=lines, source="csv", reason="import", file_name=f"{tag}.csv",
+                          sha256=tag * 64)

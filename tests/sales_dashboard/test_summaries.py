@@ -8,24 +8,15 @@ import random
 import pytest
 
 from customers.models import Customer
-from distribution.imports.lines import ImportLine
-from distribution.imports.writer import import_entries
 from distribution.merge import merge_customers
 from distribution.models import CustomerOrderStats, DistributionLogEntry, LotSummary, OrderSummary
 from distribution.services import confirm_entry, link_customers, update_entry, void_entry
 from distribution.summaries import rebuild_summaries, verify_summaries
-from tests.factories import DistributionLogEntryFactory, UserFactory
+from tests.factories import DistributionLogEntryFactory, UserFactory, import_rows
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-
-
-def import_rows(clerk, rows: list[dict], *, tag: str = "a"):
-    lines = [ImportLine(line=n + 1, **{"ship_date": D(2026, 2, 1), "sku": "S-1", "quantity": 1, **row})
-             for n, row in enumerate(rows)]
-    return import_entries(actor=clerk, rows=lines, source="csv", reason="import", file_name=f"{tag}.csv",
-                          sha256=tag * 64)
 
 
 def test_summaries_are_exact_after_a_create(ship):
