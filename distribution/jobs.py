@@ -26,7 +26,8 @@ def rebuild_dashboard_summaries(*, actor, params, progress) -> dict:
                         f"(an entry changed meanwhile?): {shown}. Try again.")
     return {
         "summary": ["The summaries were rebuilt from the entries and match them exactly."],
-        "counts": {"Orders": OrderSummary.objects.count(), "Customers with orders": CustomerOrderStats.objects.count(),
-                   "Lots": LotSummary.objects.count(), "Day × SKU rows": DailySkuSummary.objects.count()},
+        "counts": [["Orders", OrderSummary.objects.count()],
+                   ["Customers with orders", CustomerOrderStats.objects.count()],
+                   ["Lots", LotSummary.objects.count()], ["Day × SKU rows", DailySkuSummary.objects.count()]],
         "links": [{"label": "Sales dashboard", "url": reverse("sales_dashboard:dashboard")}],
     }

@@ -9,7 +9,8 @@ For the domain apps:
     def import_csv(*, actor, params, progress):       # registered from the app's jobs.py (AppConfig.ready)
         progress.set_total(n); progress.advance(k)     # memory only; a reporter thread writes it
         raise JobFailed("Row 12: …")                   # → the job's error, shown to the user
-        return {"summary": [...], "counts": {...}, "links": [{"label": ..., "url": "/admin/..."}]}
+        return {"summary": ["…"], "counts": [["Created", 118], ["Duplicates skipped", 2]],
+                "links": [{"label": "The new entries", "url": "/admin/distribution-log/?…"}]}
 
     job = start_job(actor=request.user, kind="distribution.import_csv", params={...}, input_files=[name])
     return redirect(job)                                # /admin/jobs/<id>/ shows the progress bar

@@ -44,14 +44,18 @@ def _safe_url(url) -> bool:
 
 
 def result_display(result) -> dict:
-    """What the page shows of a handler's result: `summary` lines, `counts`, and same-site `links`."""
+    """What the page shows of a handler's result: `summary` lines, `counts` ([label, number] pairs, in
+    order), and `links` ([{label, url}], same-site URLs only). Other keys stay in the JSON only."""
     result = result if isinstance(result, dict) else {}
     summary = result.get("summary") or []
     counts = result.get("counts") or {}
     links = result.get("links") or []
+    if isinstance(counts, dict):  # PostgreSQL's jsonb does not keep key order: prefer [[label, n], ...]
+        counts = list(counts.items())
     return {
         "summary": [str(line) for line in (summary if isinstance(summary, list) else [summary])],
-        "counts": [(str(k), v) for k, v in counts.items()] if isinstance(counts, dict) else [],
+        "counts": [(str(pair[0]), pair[1]) for pair in counts if isinstance(pair, list | tuple) and len(pair) == 2]
+        if isinstance(counts, list) else [],
         "links": [link for link in links if isinstance(link, dict) and _safe_url(link.get("url"))
                   and link.get("label")] if isinstance(links, list) else [],
     }

@@ -22,7 +22,7 @@ def count(*, actor, params, progress):
     for _ in range(steps):
         time.sleep(pause)
         progress.advance()
-    return {"summary": [f"Counted to {steps}."], "counts": {"Steps": steps},
+    return {"summary": [f"Counted to {steps}."], "counts": [["Steps", steps], ["Pause (s)", pause]],
             "links": [{"label": "Audit trail", "url": "/admin/audit/"},
                       {"label": "Elsewhere", "url": "https://example.com/"}]}
 
@@ -30,6 +30,7 @@ def count(*, actor, params, progress):
 @job_kind("tests.record_run", label="Record a run (test)", permission=PERMISSION)
 def record_run(*, actor, params, progress):
     """Writes one audit event per run, so a test can count how often each job ran."""
+    time.sleep(float(params.get("pause", 0)))
     with transaction.atomic():
         record_event(actor=actor, action="test.job_ran", data={"tag": params["tag"]})
     progress.advance()
