@@ -40,6 +40,10 @@ class Job(models.Model):
     error = models.TextField(blank=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     retry_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="retries")
+    # Every audit event the job records carries this batch id and the starter's address (the worker has
+    # no request of its own), so the audit trail shows what one job did.
+    audit_batch_id = models.CharField(max_length=36, blank=True)
+    request_ip = models.GenericIPAddressField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)  # the django-tasks result id, for the logs
     worker = models.CharField(max_length=200, blank=True)  # "host:pid" of the process that ran it
 

@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from silqeqms.audit import audit_batch
 from silqeqms.jobs import liveness
 from silqeqms.jobs.files import MissingJobInput, delete_job_inputs
 from silqeqms.jobs.models import Job
@@ -96,7 +97,7 @@ def execute_job(job_id: int) -> None:
         # writes, so progress is written once, at the end.
         reporter = Reporter(progress) if not connection.in_atomic_block else contextlib.nullcontext()
         try:
-            with reporter:
+            with reporter, audit_batch(request_ip=job.request_ip, batch_id=job.audit_batch_id or None):
                 kind = get_kind(job.kind)
                 result = kind.handler(actor=job.started_by, params=job.params, progress=progress)
         except Exception as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from functools import partial
 
@@ -58,11 +59,12 @@ def _enqueue(job_id: int) -> None:
 
 @transaction.atomic
 def start_job(*, actor: User | None, kind: str, params: dict | None = None, total: int | None = None,
-              input_files: Sequence[str] = (), retry_of: Job | None = None) -> Job:
+              input_files: Sequence[str] = (), request_ip: str | None = None, retry_of: Job | None = None) -> Job:
     """Create the Job row and, once this transaction commits, enqueue the one task that runs it.
 
     `actor` None is the system (cron, a management command); a user must hold the kind's permission.
     `input_files`: storage names from silqeqms.jobs.files.save_job_input() (removed after success).
+    `request_ip` (silqeqms.middleware.client_ip(request)) goes on every audit event the job records.
     """
     spec = get_kind(kind)
     if actor is not None and not actor.has_perm(spec.permission):
@@ -71,7 +73,8 @@ def start_job(*, actor: User | None, kind: str, params: dict | None = None, tota
         raise ValueError(f"A job's total must be a whole number ≥ 0 or None, not {total!r}.")
     job = Job.objects.create(
         kind=kind, params=_json_params(params), input_files=list(input_files), started_by=actor, total=total,
-        retry_of=retry_of, attempt=retry_of.attempt + 1 if retry_of else 1)
+        retry_of=retry_of, attempt=retry_of.attempt + 1 if retry_of else 1, audit_batch_id=str(uuid.uuid4()),
+        request_ip=request_ip)
     record_event(actor=actor, action="job.retried" if retry_of else "job.started", target=job,
                  data={"kind": kind, "params": job.params, "retry_of": retry_of.pk if retry_of else None})
     transaction.on_commit(partial(_enqueue, job.pk))
@@ -79,7 +82,7 @@ def start_job(*, actor: User | None, kind: str, params: dict | None = None, tota
 
 
 @transaction.atomic
-def retry_job(*, actor: User | None, job: Job) -> Job:
+def retry_job(*, actor: User | None, job: Job, request_ip: str | None = None) -> Job:
     """"Try again": the same kind, params and files as a new attempt. Only a failed job is retried, and
     only once at a time: while an earlier retry of it is queued, running or succeeded, that one is returned."""
     original = Job.objects.select_for_update().get(pk=job.pk)
@@ -90,7 +93,7 @@ def retry_job(*, actor: User | None, job: Job) -> Job:
     if earlier is not None:
         return earlier
     return start_job(actor=actor, kind=original.kind, params=original.params, input_files=original.input_files,
-                     retry_of=original)
+                     request_ip=request_ip, retry_of=original)
 
 
 def _stale_after() -> datetime.timedelta:

@@ -15,7 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -25,6 +27,7 @@ from silqeqms.jobs.filters import JobFilterSet
 from silqeqms.jobs.models import Job
 from silqeqms.jobs.registry import UnknownJobKind, all_kinds, get_kind, label_for
 from silqeqms.jobs.tables import JobTable, status_badge
+from silqeqms.middleware import client_ip
 from silqeqms.permissions import permission_denied_message
 
 logger = logging.getLogger("silqeqms.jobs")
@@ -109,7 +112,7 @@ class JobStartView(View):
             raise Http404("This job is started from its own page.")
         if not request.user.has_perm(kind.permission):
             raise PermissionDenied(permission_denied_message(kind.permission))
-        job = services.start_job(actor=request.user, kind=kind.name, params={})
+        job = services.start_job(actor=request.user, kind=kind.name, params={}, request_ip=client_ip(request))
         return redirect(job)
 
 
@@ -138,6 +141,8 @@ class JobDetailView(View):
             "retries": list(job.retries.order_by("id")),
             "no_worker_hint": waiting is not None and waiting > NO_WORKER_HINT_AFTER,
             "poll_ms": getattr(settings, "JOBS_POLL_MILLISECONDS", 1000),
+            "audit_url": (reverse("audit_list") + "?" + urlencode({"batch_id": job.audit_batch_id})
+                          if job.audit_batch_id and request.user.has_perm("silqeqms.view_audit") else None),
         })
 
     def _swept(self, job: Job) -> Job:
@@ -170,7 +175,7 @@ class JobRetryView(View):
         if not request.user.has_perm(kind.permission):
             raise PermissionDenied(permission_denied_message(kind.permission))
         try:
-            attempt = services.retry_job(actor=request.user, job=job)
+            attempt = services.retry_job(actor=request.user, job=job, request_ip=client_ip(request))
         except services.JobNotRetryable as error:
             messages.warning(request, f"Nothing was started. {error}")
             return redirect(job)

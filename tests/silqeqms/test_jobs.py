@@ -66,6 +66,15 @@ def test_a_started_job_runs_once_after_commit_and_keeps_the_handlers_result(star
     assert (started.actor, started.target_id, started.data["kind"]) == (starter, str(job.pk), "tests.record_run")
 
 
+def test_the_events_a_job_records_share_its_batch_id_and_the_starters_address(starter, committed):
+    with committed():
+        job = start_job(actor=starter, kind="tests.record_run", params={"tag": "b"}, request_ip="192.0.2.7")
+    job.refresh_from_db()
+    event = AuditEvent.objects.get(action="test.job_ran")
+    assert job.audit_batch_id and event.batch_id == job.audit_batch_id
+    assert event.request_ip == "192.0.2.7" and event.actor == starter
+
+
 def test_a_handler_that_raises_job_failed_fails_the_job_with_its_message_and_keeps_the_progress(starter, committed):
     with committed():
         job = start_job(actor=starter, kind="tests.fail", params={"expected": True})

@@ -68,6 +68,7 @@ def test_the_finished_page_shows_the_summary_the_counts_and_only_same_site_links
     assert 'href="/admin/audit/"' in page
     assert "example.com" not in page  # a handler's link to another site is not shown
     assert 'value="1" max="1"' in page  # a succeeded bar is full
+    assert f'href="/admin/audit/?batch_id={job.audit_batch_id}"' in page
     assert "http-equiv=\"refresh\"" not in page and "job-progress.js" not in page
 
 
@@ -163,6 +164,7 @@ def test_try_again_needs_the_permission_the_kind_declares(client, committed):
     client.force_login(former)
     page = client.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
     assert "Try again</button>" not in page
+    assert "batch_id=" not in page  # no link to an audit trail they may not open
     events = AuditEvent.objects.count()
     response = client.post(reverse("jobs:job_retry", args=[job.pk]))
     assert response.status_code == 403 and KIND_PERMISSION in response.content.decode()
