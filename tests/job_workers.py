@@ -36,7 +36,8 @@ class Workers:
         self.processes: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str) -> subprocess.Popen:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.worker_settings", "DATABASE_URL": _database_url()}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.worker_settings", "DATABASE_URL": _database_url(),
+               "PYTHONUNBUFFERED": "1"}
         log = open(self.log_dir / f"worker-{name}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1",
@@ -45,6 +46,16 @@ class Workers:
         process.log = log
         self.processes[name] = process
         return process
+
+    def wait_until_polling(self, *names: str, timeout: float = 60) -> None:
+        """Until each worker has started its loop (it logs "Starting worker")."""
+        deadline = time.monotonic() + timeout
+        for name in names:
+            path = self.log_dir / f"worker-{name}.log"
+            while b"Starting worker" not in path.read_bytes():
+                if time.monotonic() > deadline or self.processes[name].poll() is not None:
+                    pytest.fail(f"worker {name} did not start.\n{self.logs()}")
+                time.sleep(0.1)
 
     def logs(self) -> str:
         return "\n".join(f"--- {path.name}\n{path.read_text()[-3000:]}" for path in sorted(self.log_dir.glob("*.log")))

@@ -24,10 +24,11 @@ def workers(tmp_path, settings):
 
 
 def test_twenty_jobs_and_two_workers_every_job_runs_exactly_once(workers):
-    jobs = [start_job(actor=None, kind="tests.record_run", params={"tag": f"job-{n}", "pause": 0.3})
-            for n in range(20)]
     workers.start("a")
     workers.start("b")
+    workers.wait_until_polling("a", "b")  # both poll the queue when the 20 jobs arrive
+    jobs = [start_job(actor=None, kind="tests.record_run", params={"tag": f"job-{n}", "pause": 0.3})
+            for n in range(20)]
     ids = [job.pk for job in jobs]
     wait_for(lambda: Job.objects.filter(pk__in=ids, status__in=Job.ACTIVE).count() == 0, timeout=90,
              what="the 20 jobs to finish", workers=workers)
