@@ -215,3 +215,14 @@ def test_viewing_a_job_whose_worker_died_marks_it_failed(owner_client, owner, se
                              heartbeat_at=beat, worker="web-2:77")
     body = owner_client.get(reverse("jobs:job_detail", args=[job.pk]), {"format": "json"}).json()
     assert body["status"] == "failed" and "(web-2:77) stopped" in body["error"]
+
+
+def test_hostile_addresses_and_filters_are_404s_or_empty_lists_never_errors(admin_client):
+    assert admin_client.get("/admin/jobs/99999999999999999999999/").status_code == 404
+    assert admin_client.post("/admin/jobs/99999999999999999999999/retry/").status_code == 404
+    listing = admin_client.get(reverse("jobs:job_list"), {"status": "x'; drop", "kind": "<script>", "whose": "zz",
+                                                          "page": "abc", "sort": "nope", "per_page": "100000"})
+    assert listing.status_code == 200 and "<script>" not in listing.content.decode().split("</header>")[1]
+    assert admin_client.post(reverse("jobs:job_start"), {"kind": ["a", "b"]}).status_code == 404
+    assert admin_client.post(reverse("jobs:job_start")).status_code == 404
+    assert not Job.objects.exists()
