@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from silqeqms.jobs.selectors import active_job_count
+from silqeqms.jobs.selectors import badge_count
 from silqeqms.navigation import sections_for
 
 
@@ -20,5 +20,5 @@ def navigation(request):
         items.append({"title": section.title, "url": url, "summary": section.summary,
                       "active": request.path.startswith(url)})
     # The header's Jobs link shows a badge while a job this user started is queued or running (counted
-    # only when a page renders the header, once).
-    return {"nav_sections": items, "jobs_active": SimpleLazyObject(lambda: active_job_count(user))}
+    # only when a page renders the header, once; see silqeqms.jobs.selectors.badge_count).
+    return {"nav_sections": items, "jobs_active": SimpleLazyObject(lambda: badge_count(request))}

@@ -25,6 +25,25 @@ def visible_job(user, pk: int) -> Job:
     return job
 
 
+# The header badge counts only for a session that started or watched one of its user's jobs, so that the
+# pages of everyone else cost no query for it. A job started from a page always leads to that job's page.
+BADGE_SESSION_KEY = "jobs_badge"
+
+
 def active_job_count(user) -> int:
     """The navigation badge: this user's queued and running jobs."""
     return Job.objects.filter(started_by=user, status__in=Job.ACTIVE).count()
+
+
+def follow_in_badge(request, job: Job) -> None:
+    if job.started_by_id == request.user.pk and job.is_active:
+        request.session[BADGE_SESSION_KEY] = True
+
+
+def badge_count(request) -> int:
+    if not request.session.get(BADGE_SESSION_KEY):
+        return 0
+    count = active_job_count(request.user)
+    if not count:
+        del request.session[BADGE_SESSION_KEY]
+    return count

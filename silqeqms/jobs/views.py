@@ -122,6 +122,7 @@ class JobDetailView(View):
     def get(self, request, pk: int):
         job = selectors.visible_job(request.user, pk)
         job = self._swept(job)
+        selectors.follow_in_badge(request, job)
         if request.GET.get("format") == "json":
             response = JsonResponse(job_json(job))
             response["Cache-Control"] = "no-store"

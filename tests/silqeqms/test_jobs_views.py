@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -203,9 +205,18 @@ def test_the_header_shows_a_badge_while_one_of_my_jobs_runs(owner_client, owner)
     job = Job.objects.create(kind="tests.count", started_by=owner, status=Job.Status.RUNNING,
                              heartbeat_at=timezone.now())
     Job.objects.create(kind="tests.count", started_by=f.UserFactory(), status=Job.Status.RUNNING)
+    owner_client.get(reverse("jobs:job_detail", args=[job.pk]))  # starting a job from a page leads here
     assert ">1 running</span>" in owner_client.get(reverse("home")).content.decode()
     Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
     assert "running</span>" not in owner_client.get(reverse("home")).content.decode()
+
+
+def test_pages_cost_no_query_for_the_badge_when_no_job_of_this_session_runs(owner_client, owner):
+    job = Job.objects.create(kind="tests.count", started_by=owner, status=Job.Status.SUCCEEDED)
+    owner_client.get(reverse("jobs:job_detail", args=[job.pk]))  # a finished job: nothing to follow
+    with CaptureQueriesContext(connection) as queries:
+        owner_client.get(reverse("home"))
+    assert queries.captured_queries and not any("silqeqms_job" in q["sql"] for q in queries.captured_queries)
 
 
 def test_viewing_a_job_whose_worker_died_marks_it_failed(owner_client, owner, settings):
