@@ -16,11 +16,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 ## run: install, migrate the SQLite database, seed roles and demo users, serve http://127.0.0.1:8000
+##      with one background-job worker beside the web server; Ctrl-C stops both
+PORT ?= 8000
 run: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py seed_permissions
 	DEBUG=1 $(BIN)/python manage.py seed_demo --entries $${DEMO_ENTRIES:-2000} --if-empty
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@DEBUG=1 $(BIN)/python manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	echo "Worker started (pid $$worker); restart make run after changing a job's code."; \
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite (SQLite; PostgreSQL when DATABASE_URL is set; browser tests need /usr/bin/chromium)
 test: $(STAMP)
@@ -39,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .test-media
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .test-media

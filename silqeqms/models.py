@@ -79,3 +79,9 @@ class AuditEvent(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("audit_list") + f"?seq={self.seq}"
+
+
+# Background jobs live in their own package; Django finds the model through this module.
+from silqeqms.jobs.models import Job  # noqa: E402
+
+__all__ = ["AuditEvent", "Job", "User"]

@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, str] = {
     "sales_dashboard.export": "Export the sales dashboard",
     "silqeqms.view_audit": "View the audit trail",
     "silqeqms.manage_users": "Manage users and their roles",
+    "silqeqms.view_all_jobs": "See everyone's background jobs, not only your own",
 }
 
 VIEW_KEYS = [key for key in PERMISSIONS if key.endswith(".view") or key == "silqeqms.view_audit"]
@@ -36,7 +37,8 @@ VIEW_KEYS = [key for key in PERMISSIONS if key.endswith(".view") or key == "silq
 ROLES: dict[str, list[str]] = {
     "admin": list(PERMISSIONS),
     # Quality reads everything, corrects distribution records and runs recalls (lot-trace export).
-    "quality": [*VIEW_KEYS, "customers.view_all", "distribution.edit", "distribution.export", "products.lot_status"],
+    "quality": [*VIEW_KEYS, "customers.view_all", "distribution.edit", "distribution.export", "products.lot_status",
+                "silqeqms.view_all_jobs"],
     "ops": [
         "distribution.view",
         "distribution.create",

@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "products",
     "distribution",
     "sales_dashboard",
+    # Django's task API (backport of Django 6.0's django.tasks) and its database backend (app label
+    # "django_tasks_database"). After silqeqms, whose db_worker command extends theirs.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -91,7 +95,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: wait for a writer rather than failing at once, and take the write lock at BEGIN so
     # that two concurrent transactions cannot both read the audit chain head.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # WAL: `make run` has a worker process beside the web server; readers then never wait for a writer
+    # (a job page keeps answering while an import holds the write lock).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -200,6 +207,12 @@ SHIPSTATION_WEBHOOK_TOKEN = env_str("SHIPSTATION_WEBHOOK_TOKEN")
 SHIPSTATION_STORE_REPS = dict(
     pair.split("=", 1) for pair in env_list("SHIPSTATION_STORE_REPS") if "=" in pair
 )
+
+# Background jobs (silqeqms/jobs, docs/deploy.md): tasks wait in the database; `manage.py db_worker`
+# processes (any number, on any machine) take them. Tests use the immediate backend.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running job whose heartbeat (written every few seconds) is older than this is marked failed.
+JOBS_STALE_AFTER_SECONDS = env_int("JOBS_STALE_AFTER_SECONDS", 120)
 
 LOGGING = {
     "version": 1,

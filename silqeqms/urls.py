@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/audit/", views.AuditEventListView.as_view(), name="audit_list"),
     path("admin/audit/export/", views.AuditEventExportView.as_view(), name="audit_export"),
+    path("admin/jobs/", include("silqeqms.jobs.urls")),
     # Merging repoints distribution entries, so its route lives on the distribution side
     # (customers never imports distribution); the path stays under the customer it merges into.
     path("admin/customers/", include("distribution.merge_urls")),

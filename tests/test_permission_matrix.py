@@ -52,6 +52,12 @@ def _customer():
     return {"pk": f.CustomerFactory().pk}
 
 
+def _job():
+    from silqeqms.models import Job
+
+    return {"pk": Job.objects.create(kind="tests.count", started_by=f.UserFactory()).pk}
+
+
 def _note():
     note = f.CustomerNoteFactory()
     return {"pk": note.customer_id, "note_pk": note.pk}
@@ -75,6 +81,12 @@ ROUTES: list[Route] = [
     Route("password_change_done", None),
     Route("audit_list", "silqeqms.view_audit"),
     Route("audit_export", "silqeqms.view_audit"),
+    # Jobs: any signed-in user; each sees their own jobs (silqeqms.view_all_jobs: everyone's), so another
+    # user's job answers 404. Visibility and Try again: tests/silqeqms/test_jobs_views.py.
+    Route("jobs:job_list", None),
+    Route("jobs:job_start", None, ok_status=302),
+    Route("jobs:job_detail", None, _job, ok_status=404),
+    Route("jobs:job_retry", None, _job, ok_status=404),
     Route("distribution:entry_list", "distribution.view"),
     Route("distribution:entry_create", "distribution.create"),
     Route("distribution:review_queue", "distribution.view"),
