@@ -28,4 +28,4 @@ class SalesDashboardExporter(CsvExporter):
         return {**self.window.as_data(), "format": "csv"}
 
     def rows(self) -> Iterator[list[Any]]:
-        return selectors.export_rows(window=self.window)
+        return selectors.export_rows(window=self.window, scope=selectors.Scope.for_user(self.actor))

@@ -22,10 +22,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from customers.models import RepAssignment
+from customers.selectors import customers_visible_to, is_rep_scoped
 from distribution.models import (
     CustomerOrderStats,
     DailySkuSummary,
@@ -59,6 +60,53 @@ class Window:
 
     def as_data(self) -> dict[str, str | None]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat() if self.end else None}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the whole company, or only the customers a user may see (a user without
+    customers.view_all, e.g. a sales rep). The definitions are the same either way; the company's come
+    from the summary tables alone, a scope's from the same order summaries filtered to its customers
+    plus its customers' own entries where a summary has no customer column (units per day and SKU, lots)."""
+
+    customer_ids: QuerySet | None = None  # None: every customer
+
+    @classmethod
+    def for_user(cls, user) -> Scope:
+        return cls(customers_visible_to(user).values("pk")) if is_rep_scoped(user) else COMPANY
+
+    @property
+    def is_company(self) -> bool:
+        return self.customer_ids is None
+
+    def _only_ours(self, queryset: QuerySet, field: str = "customer") -> QuerySet:
+        return queryset if self.is_company else queryset.filter(**{f"{field}__in": self.customer_ids})
+
+    def orders(self) -> QuerySet[OrderSummary]:
+        return self._only_ours(OrderSummary.objects.all())
+
+    def customer_stats(self) -> QuerySet[CustomerOrderStats]:
+        return self._only_ours(CustomerOrderStats.objects.all())
+
+    def live_entries(self) -> QuerySet[DistributionLogEntry]:
+        return self._only_ours(DistributionLogEntry.objects.exclude(status=Status.VOIDED).order_by())
+
+    def units_by_day_and_sku(self) -> tuple[QuerySet, str]:
+        """Rows with ship_date, sku and units (the name of the units column is returned beside them)."""
+        if self.is_company:
+            return DailySkuSummary.objects.all(), "units"
+        return self.live_entries(), "quantity"
+
+    def lots(self) -> QuerySet:
+        """Per lot: lot_number, units, first_ship_date, last_ship_date (a LotSummary, or the same as values)."""
+        if self.is_company:
+            return LotSummary.objects.all()
+        return (self.live_entries().values("lot_number").annotate(
+            units=Sum("quantity"), entries=Count("id"), first_ship_date=Min("ship_date"),
+            last_ship_date=Max("ship_date")))
+
+
+COMPANY = Scope()
 
 
 @dataclass(frozen=True)
@@ -102,21 +150,22 @@ class DashboardFigures:
     months: list[MonthUnits]
     lot_pending: LotPending
     unlinked_entries: int
+    scope: Scope = COMPANY
 
 
 # Totals ----------------------------------------------------------------------------------------
 
 
-def orders_in_window(*, window: Window) -> int:
+def orders_in_window(*, window: Window, scope: Scope = COMPANY) -> int:
     """Orders whose date (first ship date) is in the window: an index-only range count on OrderSummary."""
-    return OrderSummary.objects.filter(window.q("first_ship_date")).count()
+    return scope.orders().filter(window.q("first_ship_date")).count()
 
 
-def customer_counts() -> dict[str, int]:
+def customer_counts(*, scope: Scope = COMPANY) -> dict[str, int]:
     """All orders, and customers with at least one order, exactly one, two or more: one query over
     CustomerOrderStats (one row per customer; its order_count is the customer's number of OrderSummary
     rows, so their sum is every order without counting the much larger OrderSummary)."""
-    counts = CustomerOrderStats.objects.filter(order_count__gte=1).aggregate(
+    counts = scope.customer_stats().filter(order_count__gte=1).aggregate(
         orders=Sum("order_count"), total=Count("pk"), first=Count("pk", filter=Q(order_count=1)),
         repeat=Count("pk", filter=Q(order_count__gte=2)),
     )
@@ -124,37 +173,41 @@ def customer_counts() -> dict[str, int]:
             "first_time_customers": counts["first"], "repeat_customers": counts["repeat"]}
 
 
-def units_in_window(*, window: Window) -> int:
-    return DailySkuSummary.objects.filter(window.q("ship_date")).aggregate(units=Sum("units"))["units"] or 0
+def units_in_window(*, window: Window, scope: Scope = COMPANY) -> int:
+    rows, units = scope.units_by_day_and_sku()
+    return rows.filter(window.q("ship_date")).aggregate(units=Sum(units))["units"] or 0
 
 
-def dashboard_totals(*, window: Window) -> Totals:
-    return Totals(total_orders_window=orders_in_window(window=window),
-                  total_units_window=units_in_window(window=window), **customer_counts())
+def dashboard_totals(*, window: Window, scope: Scope = COMPANY) -> Totals:
+    return Totals(total_orders_window=orders_in_window(window=window, scope=scope),
+                  total_units_window=units_in_window(window=window, scope=scope), **customer_counts(scope=scope))
 
 
-def active_customers_in_window(*, window: Window) -> int:
+def active_customers_in_window(*, window: Window, scope: Scope = COMPANY) -> int:
     """Customers with at least one non-voided entry shipped in the window (one query over the entries)."""
-    return (
-        DistributionLogEntry.objects.filter(window.q("ship_date"), customer__isnull=False)
-        .exclude(status=Status.VOIDED).order_by().values("customer_id").distinct().count()
-    )
+    return (scope.live_entries().filter(window.q("ship_date"), customer__isnull=False)
+            .values("customer_id").distinct().count())
 
 
-def unlinked_entries_count() -> int:
-    """Non-voided entries not yet linked to a customer: they are in no order or customer count."""
+def unlinked_entries_count(*, scope: Scope = COMPANY) -> int:
+    """Non-voided entries not yet linked to a customer: they are in no order or customer count (a scope
+    of customers has none by definition)."""
+    if not scope.is_company:
+        return 0
     return DistributionLogEntry.objects.filter(customer__isnull=True).exclude(status=Status.VOIDED).count()
 
 
 # SKUs and months -------------------------------------------------------------------------------
 
 
-def sku_breakdown(*, window: Window) -> list[SkuUnits]:
+def sku_breakdown(*, window: Window, scope: Scope = COMPANY) -> list[SkuUnits]:
     """Units per SKU in the window, largest first (ties by SKU), with each SKU's share in percent."""
+    source, units = scope.units_by_day_and_sku()
     rows = list(
-        DailySkuSummary.objects.filter(window.q("ship_date")).order_by().values("sku")
-        .annotate(units=Sum("units")).order_by("-units", "sku")
+        source.filter(window.q("ship_date")).order_by().values("sku")
+        .annotate(total=Sum(units)).values("sku", "total").order_by("-total", "sku")
     )
+    rows = [{"sku": r["sku"], "units": r["total"]} for r in rows]
     total = sum(r["units"] for r in rows)  # a handful of SKU rows, already aggregated
     largest = rows[0]["units"] if rows else 0
     return [SkuUnits(sku=r["sku"], units=r["units"], share=100.0 * r["units"] / total,
@@ -172,17 +225,18 @@ def _month_count(first: datetime.date, last: datetime.date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
-def units_per_month(*, window: Window) -> list[MonthUnits]:
+def units_per_month(*, window: Window, scope: Scope = COMPANY) -> list[MonthUnits]:
     """Units per calendar month in the window; months without shipments show 0.
 
     The axis runs from the window's first month to its last (or to the last month with shipments
     when the window is open); a very long window is narrowed to the months that have shipments.
     """
+    source, units = scope.units_by_day_and_sku()
     rows = (
-        DailySkuSummary.objects.filter(window.q("ship_date")).order_by()
-        .annotate(month=TruncMonth("ship_date")).values("month").annotate(units=Sum("units")).order_by("month")
+        source.filter(window.q("ship_date")).order_by()
+        .annotate(month=TruncMonth("ship_date")).values("month").annotate(total=Sum(units)).order_by("month")
     )
-    by_month = {_as_date(r["month"]): r["units"] for r in rows}
+    by_month = {_as_date(r["month"]): r["total"] for r in rows}
     if not by_month and window.end is None:
         return []
     first = window.start.replace(day=1)
@@ -201,41 +255,42 @@ def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
 # Lots ------------------------------------------------------------------------------------------
 
 
-def lot_summaries(*, search: str = "") -> QuerySet[LotSummary]:
+def lot_summaries(*, search: str = "", scope: Scope = COMPANY) -> QuerySet:
     """Every lot, all time, without the pending ("") row; `search` matches part of the lot number."""
-    lots = LotSummary.objects.exclude(lot_number="").order_by("lot_number")
+    lots = scope.lots().exclude(lot_number="").order_by("lot_number")
     search = (search or "").strip()
     if search:
         lots = lots.filter(lot_number__icontains=search)
     return lots
 
 
-def lot_pending() -> LotPending:
+def lot_pending(*, scope: Scope = COMPANY) -> LotPending:
     """Non-voided entries still waiting for a lot number (the "" row of LotSummary)."""
-    row = LotSummary.objects.filter(lot_number="").values("entries", "units").first()
+    row = scope.lots().filter(lot_number="").order_by("lot_number").values("entries", "units").first()
     return LotPending(entries=row["entries"], units=row["units"]) if row else LotPending(entries=0, units=0)
 
 
 # Page and JSON ---------------------------------------------------------------------------------
 
 
-def dashboard(*, window: Window) -> DashboardFigures:
+def dashboard(*, window: Window, scope: Scope = COMPANY) -> DashboardFigures:
     """Everything the page shows except the lot table (paginated by the view)."""
     return DashboardFigures(
         window=window,
-        totals=dashboard_totals(window=window),
-        active_customers_window=active_customers_in_window(window=window),
-        skus=sku_breakdown(window=window),
-        months=units_per_month(window=window),
-        lot_pending=lot_pending(),
-        unlinked_entries=unlinked_entries_count(),
+        totals=dashboard_totals(window=window, scope=scope),
+        active_customers_window=active_customers_in_window(window=window, scope=scope),
+        skus=sku_breakdown(window=window, scope=scope),
+        months=units_per_month(window=window, scope=scope),
+        lot_pending=lot_pending(scope=scope),
+        unlinked_entries=unlinked_entries_count(scope=scope),
+        scope=scope,
     )
 
 
-def dashboard_json(*, window: Window) -> dict[str, Any]:
+def dashboard_json(*, window: Window, scope: Scope = COMPANY) -> dict[str, Any]:
     """Exactly the keys of issue 5's JSON: window, totals, sku_breakdown, every lot by lot number."""
-    totals = dashboard_totals(window=window)
-    lots = lot_summaries().values_list("lot_number", "units", "first_ship_date", "last_ship_date")
+    totals = dashboard_totals(window=window, scope=scope)
+    lots = lot_summaries(scope=scope).values_list("lot_number", "units", "first_ship_date", "last_ship_date")
     return {
         **window.as_data(),
         "total_orders_window": totals.total_orders_window,
@@ -244,7 +299,7 @@ def dashboard_json(*, window: Window) -> dict[str, Any]:
         "total_customers_lifetime": totals.total_customers_lifetime,
         "first_time_customers": totals.first_time_customers,
         "repeat_customers": totals.repeat_customers,
-        "sku_breakdown": [{"sku": s.sku, "units": s.units} for s in sku_breakdown(window=window)],
+        "sku_breakdown": [{"sku": s.sku, "units": s.units} for s in sku_breakdown(window=window, scope=scope)],
         "lots": [{"lot_number": lot, "units": units, "first_ship_date": first.isoformat(),
                   "last_ship_date": last.isoformat()} for lot, units, first, last in lots],
     }
@@ -253,7 +308,7 @@ def dashboard_json(*, window: Window) -> dict[str, Any]:
 # Export ----------------------------------------------------------------------------------------
 
 
-def export_orders(*, window: Window) -> QuerySet[OrderSummary]:
+def export_orders(*, window: Window, scope: Scope = COMPANY) -> QuerySet[OrderSummary]:
     """Orders dated in the window, oldest first, each flagged `is_first` when it is its customer's
     earliest order (ties on the date broken by order number) — decided in the database."""
     earlier = OrderSummary.objects.filter(customer=OuterRef("customer")).filter(
@@ -261,7 +316,7 @@ def export_orders(*, window: Window) -> QuerySet[OrderSummary]:
         | Q(first_ship_date=OuterRef("first_ship_date"), order_number__lt=OuterRef("order_number"))
     )
     return (
-        OrderSummary.objects.filter(window.q("first_ship_date"))
+        scope.orders().filter(window.q("first_ship_date"))
         .annotate(is_first=~Exists(earlier))
         .order_by("first_ship_date", "order_number", "customer_id")
     )
@@ -295,10 +350,10 @@ def _order_details(orders: list[tuple]) -> tuple[dict[tuple[int, str], dict[str,
     return details, primary
 
 
-def export_rows(*, window: Window, chunk_size: int = EXPORT_CHUNK) -> Iterator[list[Any]]:
+def export_rows(*, window: Window, scope: Scope = COMPANY, chunk_size: int = EXPORT_CHUNK) -> Iterator[list[Any]]:
     """One row per order in the window (EXPORT_HEADER's columns). Memory stays flat: orders are read
     with a cursor, and each chunk of orders costs two more queries (entries, primary reps)."""
-    orders = export_orders(window=window).values_list(
+    orders = export_orders(window=window, scope=scope).values_list(
         "order_number", "first_ship_date", "customer_id", "customer__facility_name", "customer__state", "units",
         "is_first",
     ).iterator(chunk_size=chunk_size)

@@ -44,7 +44,7 @@ class SalesDashboardView(PermissionRequiredMixin, View):
 
     def page_context(self, *, data: DashboardFigures, form: DashboardWindowForm) -> dict:
         lot_search = self.request.GET.get("lot", "").strip()
-        table = LotSummaryTable(selectors.lot_summaries(search=lot_search))
+        table = LotSummaryTable(selectors.lot_summaries(search=lot_search, scope=data.scope))
         RequestConfig(self.request, paginate={"per_page": LOTS_PER_PAGE}).configure(table)
         query = _window_query(data.window)
         peak = max((m.units for m in data.months), default=0) or 1

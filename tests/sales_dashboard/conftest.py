@@ -36,12 +36,12 @@ def ship(clerk):
 
 @pytest.fixture
 def viewer(db):
-    return UserFactory(username="viewer", perms=["sales_dashboard.view"])
+    return UserFactory(username="viewer", perms=["sales_dashboard.view", "customers.view_all"])
 
 
 @pytest.fixture
 def exporter(db):
-    return UserFactory(username="exporter", perms=["sales_dashboard.view", "sales_dashboard.export"])
+    return UserFactory(username="exporter", perms=["sales_dashboard.view", "sales_dashboard.export", "customers.view_all"])
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ def test_viewing_the_page_records_one_event_with_the_window_and_gives_the_figure
     assert figures == selectors.dashboard(window=window)
     assert figures.totals.total_units_window == 4
     (event,) = _viewed()
-    assert (event.actor, event.data) == (viewer, {"start": "2026-02-01", "end": "2026-02-28", "format": "html"})
+    assert (event.actor, event.data) == (viewer, {"start": "2026-02-01", "end": "2026-02-28", "format": "html",
+                                                "scope": "company"})
 
 
 def test_viewing_the_json_records_one_event_marked_json(viewer, ship):
@@ -35,4 +36,4 @@ def test_viewing_the_json_records_one_event_marked_json(viewer, ship):
     window = Window(D(2026, 1, 1))
     assert services.view_dashboard_json(actor=viewer, window=window) == selectors.dashboard_json(window=window)
     (event,) = _viewed()
-    assert (event.actor, event.data) == (viewer, {"start": "2026-01-01", "end": None, "format": "json"})
+    assert (event.actor, event.data) == (viewer, {"start": "2026-01-01", "end": None, "format": "json", "scope": "company"})

@@ -134,8 +134,8 @@ def test_every_view_is_audited_with_its_window_and_format(viewer_client, viewer)
     viewer_client.get(URL, {"format": "json", "start": "2026-02-01", "end": "2026-02-28"})
     events = AuditEvent.objects.filter(action="sales_dashboard.viewed").order_by("seq")
     assert [(e.actor, e.data) for e in events] == [
-        (viewer, {"start": "2026-01-01", "end": None, "format": "html"}),
-        (viewer, {"start": "2026-02-01", "end": "2026-02-28", "format": "json"}),
+        (viewer, {"start": "2026-01-01", "end": None, "format": "html", "scope": "company"}),
+        (viewer, {"start": "2026-02-01", "end": "2026-02-28", "format": "json", "scope": "company"}),
     ]
 
 
