@@ -121,3 +121,34 @@ class LotFactory(factory.django.DjangoModelFactory):
     lot_number = factory.Sequence(lambda n: f"LOT-{2600 + n}")
     expiry_date = datetime.date(2030, 12, 31)
     manufacture_date = datetime.date(2026, 1, 15)
+
+
+class RecallFactory(factory.django.DjangoModelFactory):
+    """A raw draft (no service, no audit): for pages. Writes in tests go through recalls.services."""
+
+    class Meta:
+        model = "recalls.Recall"
+
+    year = 2026
+    sequence = factory.Sequence(lambda n: 900 + n)
+    number = factory.LazyAttribute(lambda r: f"RCL-{r.year}-{r.sequence:03d}")
+    title = factory.Sequence(lambda n: f"Seal defect {n}")
+    kind = "recall"
+    reason = "Tray seal may open in transit."
+    lots = factory.LazyFunction(lambda: ["LOT2601"])
+
+
+class RecallConsigneeFactory(factory.django.DjangoModelFactory):
+    """A raw consignee of an open recall."""
+
+    class Meta:
+        model = "recalls.RecallConsignee"
+
+    recall = factory.SubFactory(RecallFactory, status="open",
+                                opened_at=factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC)))
+    number = factory.Sequence(lambda n: n + 1)
+    customer = factory.SubFactory(CustomerFactory)
+    facility_name = factory.LazyAttribute(lambda c: c.customer.facility_name)
+    addresses = factory.LazyAttribute(lambda c: [f"{c.customer.facility_name}, {c.customer.address1}"])
+    units = 5
+    lots = factory.LazyFunction(lambda: ["LOT2601"])

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RecallsConfig(AppConfig):
+    name = "recalls"
+    verbose_name = "Recalls and field actions"
+    default_auto_field = "django.db.models.BigAutoField"
