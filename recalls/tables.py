@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from distribution.tables import HandWrittenRowsMixin
 from recalls.models import Recall, RecallConsignee
 from silqeqms.tables import BoundedTable
 
@@ -32,7 +33,10 @@ class RecallTable(BoundedTable):
         return format_html('<span class="badge badge-recall-{}">{}</span>', record.status, record.get_status_display())
 
 
-class ConsigneeTable(BoundedTable):
+class ConsigneeTable(HandWrittenRowsMixin, BoundedTable):
+    """The recall page's consignees; rows built in Python (HandWrittenRowsMixin), as the log's are, so a page
+    of 50 renders in a few milliseconds."""
+
     number = tables.Column(verbose_name="Ref.", order_by=("number",))
     facility_name = tables.Column(verbose_name="Consignee", order_by=("facility_name", "number"))
     contact = tables.Column(accessor="contact_name", verbose_name="Contact", orderable=False)
@@ -51,41 +55,28 @@ class ConsigneeTable(BoundedTable):
         per_page = 50
         order_by = "number"
         empty_text = "No consignees: the list is frozen when the recall is opened."
+        template_name = "distribution/_entry_table.html"  # rows from body_html
+
+    row_format = ('\n<tr><td><a href="{}">{}</a></td><td><a href="{}">{}</a>{}<br><span class="muted">{}{}</span></td>'
+                  '<td>{}</td><td class="num">{}</td><td>{}</td><td class="nowrap">{}</td><td>{}</td>'
+                  '<td><span class="badge badge-consignee-{}">{}</span>{}</td><td><a href="{}letter/">PDF</a></td></tr>')
 
     def __init__(self, *args, recall: Recall, **kwargs):
         super().__init__(*args, **kwargs)
-        self.recall = recall
+        self.consignees_url = reverse("recalls:recall_detail", args=[recall.pk]) + "consignees/"
 
-    def render_number(self, record):
-        return format_html('<a href="{}">{}</a>', reverse("recalls:consignee_detail", args=[self.recall.pk, record.pk]),
-                           f"{record.number:03d}")
+    def row_values(self, c, links):
+        url = f"{self.consignees_url}{c.pk}/"
+        extra = len(c.addresses) - 1
+        more = f" (+{extra} more address{'es' if extra > 1 else ''})" if extra > 0 else ""
+        shipped = "" if c.first_ship_date is None else c.first_ship_date.isoformat() + (
+            "" if c.last_ship_date == c.first_ship_date else f" – {c.last_ship_date.isoformat()}")
+        return (url, f"{c.number:03d}", url, c.facility_name, _ADDED if c.added_after_opening else "",
+                c.addresses[0] if c.addresses else "", more,
+                " · ".join(p for p in (c.contact_name, c.phone, c.email) if p) or "—", c.units,
+                ", ".join(c.lots) or "—", shipped, c.reps or "—", c.status, c.get_status_display(),
+                _RENOTIFY if c.renotify else "", url)
 
-    def render_facility_name(self, value, record):
-        address = record.addresses[0] if record.addresses else ""
-        more = f" (+{len(record.addresses) - 1} more address{'es' if len(record.addresses) > 2 else ''})" \
-            if len(record.addresses) > 1 else ""
-        flag = mark_safe(' <span class="badge badge-warning">added after opening</span>') \
-            if record.added_after_opening else ""
-        return format_html('<a href="{}">{}</a>{}<br><span class="muted">{}{}</span>',
-                           reverse("recalls:consignee_detail", args=[self.recall.pk, record.pk]), value, flag,
-                           address, more)
 
-    def render_contact(self, value, record):
-        parts = [p for p in (record.contact_name, record.phone, record.email) if p]
-        return format_html("{}", " · ".join(parts)) if parts else "—"
-
-    def render_lots(self, value):
-        return ", ".join(value) or "—"
-
-    def render_shipped(self, value, record):
-        if record.first_ship_date == record.last_ship_date:
-            return value.isoformat()
-        return f"{value.isoformat()} – {record.last_ship_date.isoformat()}"
-
-    def render_status(self, value, record):
-        flag = mark_safe(' <span class="badge badge-warning">tell of new lines</span>') if record.renotify else ""
-        return format_html('<span class="badge badge-consignee-{}">{}</span>{}', record.status,
-                           record.get_status_display(), flag)
-
-    def render_letter(self, value, record):
-        return format_html('<a href="{}">PDF</a>', reverse("recalls:consignee_letter", args=[self.recall.pk, value]))
+_ADDED = mark_safe(' <span class="badge badge-warning">added after opening</span>')
+_RENOTIFY = mark_safe(' <span class="badge badge-warning">tell of new lines</span>')

@@ -109,9 +109,16 @@ SUMMARY_FIELDS = ("units", "lots", "order_numbers", "first_ship_date", "last_shi
 
 
 def _write(frozen: Frozen, consignees: dict[int, RecallConsignee], moved_from: set[int]) -> None:
-    """Insert the new consignees and lines, update the refreshed lines, then recompute the summaries of
-    every consignee that gained or lost a line (from the database: one query)."""
+    """Insert the new consignees (their summaries from their lines, in memory) and lines, update the
+    refreshed lines, then recompute the summaries of the existing consignees that gained or lost a line
+    (from the database: one query)."""
     now = timezone.now()
+    fresh: dict[int, list[RecallLine]] = {id(c): [] for c in frozen.new_consignees}
+    for line in frozen.new_lines + frozen.refreshed_lines:
+        if line.consignee.pk is None:
+            fresh[id(line.consignee)].append(line)
+    for consignee in frozen.new_consignees:
+        summarise(consignee, fresh[id(consignee)])
     bulk_insert(RecallConsignee, frozen.new_consignees)
     for line in frozen.new_lines + frozen.refreshed_lines:
         line.consignee_id = line.consignee.pk
@@ -120,24 +127,23 @@ def _write(frozen: Frozen, consignees: dict[int, RecallConsignee], moved_from: s
     bulk_insert(RecallLine, frozen.new_lines)
     if frozen.refreshed_lines:
         RecallLine.objects.bulk_update(frozen.refreshed_lines, [*LINE_FIELDS, "consignee"], batch_size=500)
-    consignees = {**consignees, **{c.pk: c for c in frozen.new_consignees}}
-    affected = {c.pk for c in frozen.new_consignees + frozen.touched_consignees} | moved_from
+    affected = {c.pk for c in frozen.touched_consignees} | moved_from
+    if not affected:
+        return
     lines_of: dict[int, list[RecallLine]] = {pk: [] for pk in affected}
     for line in RecallLine.objects.filter(consignee_id__in=affected):
         lines_of[line.consignee_id].append(line)
-    new = {c.pk for c in frozen.new_consignees}
     changed = []
     for pk in sorted(affected):
         consignee = consignees[pk]
         old = model_values(consignee, (*SUMMARY_FIELDS, "renotify"))
         summarise(consignee, lines_of[pk])
-        if pk not in new:
-            if consignee.status != ConsigneeStatus.PENDING:
-                consignee.renotify = True  # it must be told of the lines added since it was notified
-            consignee.version += 1
-            consignee.updated_at = now
-            frozen.changed_consignees.append(
-                (consignee, diff_fields(old, model_values(consignee, (*SUMMARY_FIELDS, "renotify")))))
+        if consignee.status != ConsigneeStatus.PENDING:
+            consignee.renotify = True  # it must be told of the lines added since it was notified
+        consignee.version += 1
+        consignee.updated_at = now
+        frozen.changed_consignees.append(
+            (consignee, diff_fields(old, model_values(consignee, (*SUMMARY_FIELDS, "renotify")))))
         changed.append(consignee)
     RecallConsignee.objects.bulk_update(changed, [*SUMMARY_FIELDS, "renotify", "version", "updated_at", "updated_by"],
                                         batch_size=500)
