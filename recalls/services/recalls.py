@@ -3,7 +3,6 @@ is a mock recall, setting its lots to recalled), close it (e-signed)."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -254,7 +253,3 @@ def _close(*, actor: User, recall: Recall, reason: str, version: int) -> Recall:
                  changes={"status": [RecallStatus.OPEN, RecallStatus.CLOSED]},
                  data={"signature_seq": signature.seq, "meaning": CLOSE_MEANING})
     return locked
-
-
-def opened_on(recall: Recall) -> datetime.date | None:
-    return timezone.localdate(recall.opened_at) if recall.opened_at else None

@@ -222,3 +222,17 @@ def test_the_scope_is_frozen_once_open_but_the_details_are_not(draft, ship, qual
     event = history_for(updated).filter(action="recall.updated").get()
     assert event.changes == {"classification": ["pending", "II"]}
     assert event.reason == "FDA classified it"
+
+
+def test_shipments_written_by_the_bulk_import_after_opening_are_flagged_too(draft, ship, quality):
+    from distribution.imports.use_cases import import_csv_file
+
+    ship(facility_name="Mercy Hospital")
+    recall = services.open_recall(actor=quality, recall=draft(), reason="open")
+    data = (b"ship_date,order_number,facility_name,sku,lot_number,quantity\n"
+            b"2026-03-09,SO-IMP-1,Hill Clinic,311400KIT,lot2601,2\n2026-03-09,SO-IMP-2,Hill Clinic,311400KIT,L-9,1\n")
+    import_csv_file(actor=quality, name="late.csv", data=data, reason="late ERP export")
+    later = selectors.later_shipments(recall)
+    assert (later.new, later.changed, later.gone) == (1, 0, 0)
+    [(why, entry)] = selectors.later_shipment_entries(recall)
+    assert (why, entry.order_number) == ("new", "SO-IMP-1")
