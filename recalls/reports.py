@@ -53,13 +53,22 @@ def _header(data: ReportData, heading: str) -> list:
     ]
 
 
+def _day(value) -> str:
+    return "—" if value is None else timezone.localdate(value).isoformat()
+
+
+def _span(first: datetime.date | None, last: datetime.date | None) -> str:
+    if first is None:
+        return "—"
+    return first.isoformat() if first == last else f"{first.isoformat()}\n– {last.isoformat()}"
+
+
 def _consignee_rows(consignees: list[RecallConsignee]) -> list[list[str]]:
-    rows = [["Ref.", "Consignee", "Status", "Shipped", "Notified (method)", "Responded", "On hand", "Returned",
-             "Destroyed", "Corrected"]]
+    rows = [["Ref.", "Consignee", "Status", "Units", "Notified", "How", "Responded", "Hand", "Ret.", "Destr.",
+             "Corr."]]
     for c in consignees:
-        method = f" ({c.get_notify_method_display()})" if c.notify_method else ""
-        rows.append([f"{c.number:03d}", c.facility_name, c.get_status_display(), str(c.units),
-                     _when(c.notified_at) + method, _when(c.responded_at),
+        rows.append([f"{c.number:03d}", c.facility_name, c.get_status_display(), str(c.units), _day(c.notified_at),
+                     c.notify_method or "—", _day(c.responded_at),
                      *("" if v is None else str(v) for v in (c.units_on_hand, c.units_returned, c.units_destroyed,
                                                              c.units_corrected))])
     return rows
@@ -89,7 +98,8 @@ def status_report_pdf(data: ReportData) -> Built:
                    or [("Not opened", "")]),
         para("Consignees", "h2"),
         table(_consignee_rows(data.consignees),
-              [11 * mm, 40 * mm, 17 * mm, 13 * mm, 27 * mm, 22 * mm, 12 * mm, 13 * mm, 13 * mm, 12 * mm]),
+              [10 * mm, 40 * mm, 19 * mm, 11 * mm, 19 * mm, 13 * mm, 19 * mm, 12 * mm, 12 * mm, 12 * mm, 12 * mm]),
+        para("Units on hand, returned, destroyed and corrected as the consignee reported them.", "small"),
         para(f"Consignees that have not responded ({len(silent)})", "h2"),
         para("; ".join(f"{c.number:03d} {c.facility_name} ({c.phone or 'no phone'})" for c in silent) or "None."),
     ]
@@ -118,14 +128,14 @@ def fda_report_pdf(data: ReportData) -> Built:
                     ("Address", firm.address or "not recorded"), ("Phone / e-mail", firm.reach or "not recorded"),
                     ("Contact official", f"{firm.contact_name or 'not recorded'}, {firm.contact_title}")]),
         para("Devices (806.10(c)(3)–(7), (10))", "h2"),
-        table(_device_rows(data), [30 * mm, 45 * mm, 32 * mm, 30 * mm, 22 * mm, 21 * mm]),
+        table(_device_rows(data), [28 * mm, 42 * mm, 31 * mm, 34 * mm, 14 * mm, 31 * mm]),
         para("Event, hazard and actions (806.10(c)(8))", "h2"),
         key_values([("Reason / event", recall.reason), ("Health hazard", recall.health_hazard or "under evaluation"),
                     ("Action asked of consignees", recall.instructions or "see the recall letter"),
                     ("Actions taken", _actions_taken(data))]),
         para("Illness or injuries (806.10(c)(9)): not held in SilqeQMS; state them in the report.", "small"),
         para(f"Consignees ({len(data.consignees)}) (806.10(c)(11)–(12))", "h2"),
-        table(_fda_consignee_rows(data), [11 * mm, 52 * mm, 52 * mm, 22 * mm, 25 * mm, 18 * mm]),
+        table(_fda_consignee_rows(data), [10 * mm, 40 * mm, 52 * mm, 24 * mm, 25 * mm, 29 * mm]),
         Spacer(1, 3 * mm),
         para("Not held in SilqeQMS, to complete before submission: brand and common name, classification name and "
              "product code, 510(k)/PMA number, expected life of the devices, and any illness or injury.", "small"),
@@ -148,7 +158,7 @@ def _device_rows(data: ReportData) -> list[list[str]]:
         record = expiry.get((sku.upper(), lot.upper()))
         dates = f" (exp. {record.expiry_date.isoformat()})" if record and record.expiry_date else ""
         rows.append([sku, product.description if product else "", udi or (product.gtin if product else ""),
-                     (lot or "not recorded") + dates, str(count), f"{first.isoformat()} – {last.isoformat()}"])
+                     (lot or "not recorded") + dates, str(count), _span(first, last)])
     return rows
 
 
@@ -171,6 +181,5 @@ def _fda_consignee_rows(data: ReportData) -> list[list[str]]:
         for line in lines:
             lots[line.lot_number or line.sku] = lots.get(line.lot_number or line.sku, 0) + line.quantity
         rows.append([f"{c.number:03d}", c.facility_name, "; ".join(c.addresses), c.phone,
-                     ", ".join(f"{lot} ({n})" for lot, n in lots.items()),
-                     f"{_when(c.first_ship_date)} – {_when(c.last_ship_date)}"])
+                     ", ".join(f"{lot} ({n})" for lot, n in lots.items()), _span(c.first_ship_date, c.last_ship_date)])
     return rows

@@ -299,3 +299,40 @@ def test_the_merged_letters_are_generated_and_served_as_a_stored_pdf(quality_cli
 def test_a_user_without_recall_permissions_sees_no_recalls_section(client):
     client.force_login(UserFactory(perms=["distribution.view"]))
     assert "/admin/recalls/" not in client.get("/").content.decode()
+
+
+def pdf_text(data: bytes) -> str:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def test_the_report_pdfs_carry_what_7_53_and_806_10_ask_for(quality_client, quality, ship, draft, settings):
+    settings.RECALL_FIRM_REGISTRATION = "3012345678"
+    recall = open_with(ship, draft, quality, 2)
+    consignee = recall.consignees.get(number=1)
+    services.notify_consignee(actor=quality, consignee=consignee, notified_at=timezone.now(), method="phone",
+                              confirmed_in_writing_on=timezone.localdate(), reason="called", version=1)
+    status = pdf_text(quality_client.get(reverse("recalls:status_report", args=[recall.pk])).content)
+    assert "RECALL STATUS REPORT" in status and "Notified 1 of 2 (50.0 %)" in status
+    assert "Target not met yet" in status and "Clinic 00" in status and "phone" in status
+    assert "Consignees that have not responded (2)" in status
+    fda = pdf_text(quality_client.get(reverse("recalls:fda_report", args=[recall.pk])).content)
+    assert "REPORT OF CORRECTION OR REMOVAL" in fda and "Registration number 3012345678" in fda
+    assert "Report due (806.10(b))" in fda and "Consignees (2)" in fda and "LOT2601 (2)" in fda
+    assert "1 of 2 consignees notified" in fda
+
+
+def test_hostile_uploads_and_addresses_are_answered_not_crashed(quality_client, quality, ship, draft):
+    recall = open_with(ship, draft, quality, 1)
+    upload = io.BytesIO(b"reference,responded_at\x00\x01\x02")
+    upload.name = "evil.csv"
+    response = quality_client.post(reverse("recalls:responses", args=[recall.pk]), {"file": upload})
+    assert response.status_code == 200 and "binary data" in html(response)
+    assert quality_client.get("/admin/recalls/999999/").status_code == 404
+    assert quality_client.get("/admin/recalls/999999/", {"format": "json"}).status_code == 404
+    assert quality_client.get(f"/admin/recalls/{recall.pk}/documents/999999/").status_code == 404
+    response = quality_client.post(reverse("recalls:responses", args=[recall.pk]),
+                                   {"token": "../../etc/passwd", "fingerprint": "x", "reason": "r"}, follow=True)
+    assert "That upload has expired" in html(response)
