@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--only-pages", action="store_true", help="Measure the pages only (no export, import, dashboard).")
+    parser.add_argument("--only-recalls", action="store_true", help="Measure the recalls only (bench/recalls.py).")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
     ensure_database(database_url)
@@ -63,6 +64,13 @@ def main() -> None:
             cursor.execute("CHECKPOINT")
     client = Client()
     client.force_login(User.objects.get(username="admin"))
+    if args.only_recalls:
+        from bench import recalls
+
+        result = {"database": connection.vendor, "entries": DistributionLogEntry.objects.count(), **seeded,
+                  "recalls": recalls.run(client=client, user=User.objects.get(username="admin"), repeat=args.repeat)}
+        print(json.dumps(result, indent=2, default=str))
+        return
     result = {
         "database": connection.vendor, "entries": DistributionLogEntry.objects.count(), **seeded,
         "pages": pages.measure_pages(client, args.repeat),
@@ -81,6 +89,9 @@ def main() -> None:
     if dashboard is not None:
         result["dashboard"] = dashboard.run(client=client, user=User.objects.get(username="admin"),
                                             repeat=args.repeat)
+    from bench import recalls
+
+    result["recalls"] = recalls.run(client=client, user=User.objects.get(username="admin"), repeat=args.repeat)
     # Last: the import writes 100k rows and rolls them back, leaving dead rows (vacuumed after).
     probe = subprocess.run([sys.executable, "-m", "bench.import_probe", str(args.import_rows)], cwd=ROOT,
                            capture_output=True, text=True, env={**os.environ}, check=True)

@@ -22,6 +22,8 @@ SECTIONS: tuple[Section, ...] = (
             "The product catalogue (SKU, GTIN / UDI-DI) and its lots: expiry, status and status history."),
     Section("Sales Dashboard", "sales_dashboard:dashboard", "sales_dashboard.view",
             "Orders, units and customers in a date window; SKU and lot tables; export."),
+    Section("Recalls", "recalls:recall_list", "recalls.view",
+            "Recalls, corrections, removals and mock recalls: consignees, letters, responses, effectiveness."),
     Section("Audit Trail", "audit_list", "silqeqms.view_audit",
             "Who changed what, when and why; tamper-evident."),
     Section("Users", "users:user_list", "silqeqms.manage_users",

@@ -27,6 +27,9 @@ PERMISSIONS: dict[str, str] = {
     "distribution.sync": "Run the ShipStation sync",
     "sales_dashboard.view": "View the sales dashboard",
     "sales_dashboard.export": "Export the sales dashboard",
+    "recalls.view": "View recalls and field actions",
+    "recalls.manage": "Open recalls, update consignees, generate letters",
+    "recalls.close": "Close recalls (e-signed)",
     "silqeqms.view_audit": "View the audit trail",
     "silqeqms.manage_users": "Manage users and their roles",
     "silqeqms.view_all_jobs": "See everyone's background jobs, not only your own",
@@ -38,7 +41,7 @@ ROLES: dict[str, list[str]] = {
     "admin": list(PERMISSIONS),
     # Quality reads everything, corrects distribution records and runs recalls (lot-trace export).
     "quality": [*VIEW_KEYS, "customers.view_all", "distribution.edit", "distribution.export", "products.lot_status",
-                "silqeqms.view_all_jobs"],
+                "silqeqms.view_all_jobs", "recalls.manage", "recalls.close"],
     "ops": [
         "distribution.view",
         "distribution.create",
@@ -64,7 +67,7 @@ ROLES: dict[str, list[str]] = {
 ROLE_DESCRIPTIONS: dict[str, str] = {
     "admin": "Everything, including voiding records, merging customers and exports.",
     "quality": "Reads everything and the audit trail; corrects distribution records; exports lot traces; "
-               "holds, quarantines, recalls and releases lots.",
+               "holds, quarantines, recalls and releases lots; runs and closes recalls.",
     "ops": "Enters, imports, syncs and exports distribution records; maintains customers and products.",
     "sales_rep": "Sees the customers assigned to them, their orders and the dashboard; adds notes.",
     "readonly": "Reads every section; changes nothing.",

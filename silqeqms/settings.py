@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "products",
     "distribution",
     "sales_dashboard",
+    "recalls",
     # Django's task API (backport of Django 6.0's django.tasks) and its database backend (app label
     # "django_tasks_database"). After silqeqms, whose db_worker command extends theirs.
     "django_tasks",
@@ -197,6 +198,20 @@ SALES_DASHBOARD_DEFAULT_START = datetime.date.fromisoformat(env_str("SALES_DASHB
 PRODUCTS_UNKNOWN_SKU = env_str("PRODUCTS_UNKNOWN_SKU", "warn").strip().lower()
 if PRODUCTS_UNKNOWN_SKU not in ("warn", "error"):
     raise ImproperlyConfigured(f"PRODUCTS_UNKNOWN_SKU={PRODUCTS_UNKNOWN_SKU!r}: use warn or error.")
+
+# Recalls (21 CFR 7.49 letters, 806.10 report data): the firm and the person consignees and the FDA answer to.
+RECALL_FIRM_NAME = env_str("RECALL_FIRM_NAME", "Silqe Medical")
+RECALL_FIRM_ADDRESS = env_str("RECALL_FIRM_ADDRESS")
+RECALL_FIRM_PHONE = env_str("RECALL_FIRM_PHONE")
+RECALL_FIRM_EMAIL = env_str("RECALL_FIRM_EMAIL")
+RECALL_FIRM_REGISTRATION = env_str("RECALL_FIRM_REGISTRATION")  # FDA establishment registration number
+RECALL_CONTACT_NAME = env_str("RECALL_CONTACT_NAME")
+RECALL_CONTACT_TITLE = env_str("RECALL_CONTACT_TITLE", "Quality Manager")
+# Days that are not working days for the 806.10(b) deadline (besides Saturdays and Sundays): ISO dates.
+try:
+    RECALL_HOLIDAYS = frozenset(datetime.date.fromisoformat(day) for day in env_list("RECALL_HOLIDAYS"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"RECALL_HOLIDAYS: {error}; list ISO dates separated by commas.") from None
 
 SHIPSTATION_BASE_URL = env_str("SHIPSTATION_BASE_URL", "https://ssapi.shipstation.com")
 SHIPSTATION_API_KEY = env_str("SHIPSTATION_API_KEY")

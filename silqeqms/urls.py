@@ -31,6 +31,7 @@ urlpatterns = [
     path("admin/scan/", include("products.scan_urls")),
     path("admin/distribution-log/", include("distribution.urls")),
     path("admin/sales-dashboard/", include("sales_dashboard.urls")),
+    path("admin/recalls/", include("recalls.urls")),
     path("admin/users/", include("silqeqms.users.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -133,3 +133,34 @@ def import_rows(actor, rows: list[dict], *, tag: str = "a"):
              for n, row in enumerate(rows)]
     return import_entries(actor=actor, rows=lines, source="csv", reason="import", file_name=f"{tag}.csv",
                           sha256=tag * 64)
+
+
+class RecallFactory(factory.django.DjangoModelFactory):
+    """A raw draft (no service, no audit): for pages. Writes in tests go through recalls.services."""
+
+    class Meta:
+        model = "recalls.Recall"
+
+    year = 2026
+    sequence = factory.Sequence(lambda n: 900 + n)
+    number = factory.LazyAttribute(lambda r: f"RCL-{r.year}-{r.sequence:03d}")
+    title = factory.Sequence(lambda n: f"Seal defect {n}")
+    kind = "recall"
+    reason = "Tray seal may open in transit."
+    lots = factory.LazyFunction(lambda: ["LOT2601"])
+
+
+class RecallConsigneeFactory(factory.django.DjangoModelFactory):
+    """A raw consignee of an open recall."""
+
+    class Meta:
+        model = "recalls.RecallConsignee"
+
+    recall = factory.SubFactory(RecallFactory, status="open",
+                                opened_at=factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC)))
+    number = factory.Sequence(lambda n: n + 1)
+    customer = factory.SubFactory(CustomerFactory)
+    facility_name = factory.LazyAttribute(lambda c: c.customer.facility_name)
+    addresses = factory.LazyAttribute(lambda c: [f"{c.customer.facility_name}, {c.customer.address1}"])
+    units = 5
+    lots = factory.LazyFunction(lambda: ["LOT2601"])

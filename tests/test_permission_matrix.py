@@ -75,6 +75,26 @@ def _lot():
     return {"pk": f.LotFactory().pk}
 
 
+def _recall():
+    return {"pk": f.RecallFactory().pk}
+
+
+def _consignee():
+    consignee = f.RecallConsigneeFactory()
+    return {"pk": consignee.recall_id, "consignee_pk": consignee.pk}
+
+
+def _recall_document():
+    from django.core.files.base import ContentFile
+
+    from recalls.models import RecallDocument
+
+    recall = f.RecallFactory(status="open")
+    document = RecallDocument(recall=recall, kind="merged_letters", sha256="0" * 64, size=9)
+    document.file.save("letters.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    return {"pk": recall.pk, "document_pk": document.pk}
+
+
 ROUTES: list[Route] = [
     Route("home", None),
     Route("password_change", None),
@@ -120,6 +140,21 @@ ROUTES: list[Route] = [
     Route("products:lot_detail", "products.view", _lot),
     Route("products:lot_status", "products.lot_status", _lot, ok_status=302),
     Route("product_scan", "products.view", ok_status=400),  # no ?code=: 400 with a JSON error
+    Route("recalls:recall_list", "recalls.view"),
+    Route("recalls:recall_create", "recalls.manage"),
+    Route("recalls:recall_detail", "recalls.view", _recall),
+    Route("recalls:recall_edit", "recalls.manage", _recall),
+    Route("recalls:recall_open", "recalls.manage", _recall, ok_status=302),
+    Route("recalls:recall_close", "recalls.close", _recall),
+    Route("recalls:later_shipments", "recalls.view", _recall),
+    Route("recalls:consignee_detail", "recalls.view", _consignee),
+    Route("recalls:consignee_letter", "recalls.view", _consignee),
+    Route("recalls:merged_letters", "recalls.manage", _recall, ok_status=302),
+    Route("recalls:mail_merge", "recalls.manage", _recall),
+    Route("recalls:document", "recalls.view", _recall_document),
+    Route("recalls:responses", "recalls.manage", _recall),
+    Route("recalls:status_report", "recalls.view", _recall),
+    Route("recalls:fda_report", "recalls.view", _recall),
     Route("sales_dashboard:dashboard", "sales_dashboard.view"),
     Route("sales_dashboard:export", "sales_dashboard.export"),
     Route("users:user_list", "silqeqms.manage_users"),

@@ -66,10 +66,16 @@ def test_a_manager_reads_the_dashboard_changes_the_window_and_downloads_the_expo
     ]
 
 
-def test_a_sales_rep_sees_the_dashboard_without_the_export_button(page, live_server, login, roles, shipments):
+def test_a_sales_rep_sees_their_own_customers_figures_without_the_export_button(page, live_server, login, roles,
+                                                                                shipments):
+    from customers.models import Customer
+    from customers.services import ensure_rep_assignment
+
     rep = UserFactory(username="riley")
     rep.groups.add(roles["sales_rep"])
+    ensure_rep_assignment(customer=Customer.objects.get(facility_name="Hospital A"), rep=rep, actor=None)
     login(rep)
-    page.goto(f"{live_server.url}/admin/sales-dashboard/?start=2026-03-01")
-    expect(stat(page, "total_orders_window")).to_have_text("1")
+    page.goto(f"{live_server.url}/admin/sales-dashboard/?start=2026-01-01")
+    expect(stat(page, "total_orders_window")).to_have_text("1")  # SO-2 only: SO-3 is Clinic B's
+    expect(page.get_by_text("These figures cover only the customers assigned to you")).to_be_visible()
     expect(page.get_by_role("link", name="Export orders (CSV)")).to_have_count(0)
