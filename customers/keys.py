@@ -1,15 +1,17 @@
 """The canonical customer key: how two spellings of one facility are recognised as the same.
 
-The rule: every letter and digit of any script is transliterated to Latin (anyascii: "Больница" →
-"Bol'nitsa", "東京病院" → "DongJingBingYuan", "Øst" → "Ost", "ß" → "ss"), then accents are dropped and
-the result upper-cased; only A–Z and 0–9 stay. So case, accents, spacing and punctuation never make a
+The rule: compatibility forms unfolded and accents taken off (NFKD, combining marks dropped — "№" is
+"No", "ﬁ" is "fi", "Ӝ" is "Ж"), case folded, then every letter and digit of any script transliterated
+to Latin (anyascii: "Больница" → "Bol'nitsa", "東京病院" → "DongJingBingYuan", "Øst" → "Ost", "ß" →
+"ss") and upper-cased; only A–Z and 0–9 stay. So case, accents, spacing and punctuation never make a
 new customer, and no letter of any script is ever dropped:
 
 - A letter or digit anyascii has no Latin for (Cyrillic ь and ъ, Arabic alef, rare ideographs) becomes
-  "U" and its code point in hex ("ь" → "U44C"), so "Больница" and "Болница" stay apart.
-- Symbols and punctuation count only through their compatibility form ("№" → "No", "½" → "12", "™" →
-  "TM", as the seed's rule had it); emoji and the like add nothing. Modifier letters without a Latin
-  form (ʻ ʼ ʹ) are apostrophes in practice and add nothing either.
+  "U" and its code point spelt in letters, base 26 ("ь" → "UBQI"), so "Больница" and "Болница" stay
+  apart. (Letters, not digits: digits in a name tell facilities apart, customers.matching.)
+- Vowel signs (Devanagari "े") are read; accents are not. Symbols and punctuation count only through
+  their compatibility letters ("½" → "12", "™" → "TM"); emoji add nothing. Modifier letters without a
+  Latin form (ʻ ʼ ʹ) are apostrophes in practice and add nothing either.
 - A key longer than the column keeps its first characters and ends in a digest of the whole key.
 
 What it cannot do: letters that transliterate alike share a key (Cyrillic е and э, Greek ο and ω,
@@ -38,27 +40,51 @@ def _fold(text: str) -> str:
     return _NOT_KEY.sub("", "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper())
 
 
-def latin_letters(ch: str) -> str:
-    """What one character of a name contributes to its key (A–Z, 0–9; "" for spacing and punctuation)."""
+def _prepared(name: str) -> str:
+    """Case-folded (first: a Greek iota subscript becomes the ι its capital shows), compatibility forms
+    unfolded, accents off, then recomposed (Hangul jamo become syllables again): what is
+    transliterated, character by character."""
+    decomposed = unicodedata.normalize("NFKD", (name or "").casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare).casefold()
+
+
+def _letters(ch: str) -> str:
+    """What one prepared character contributes (A–Z, 0–9; "" for spacing, punctuation and accents)."""
     category = unicodedata.category(ch)
-    if category[0] not in "LN":  # punctuation, symbols, spaces, marks: only their compatibility letters
+    if category[0] == "M":  # an accent left by case folding adds nothing; a vowel sign is read
+        return "" if unicodedata.combining(ch) else _fold(anyascii(ch))
+    if category[0] not in "LN":
         return _fold(ch)
     folded = _fold(anyascii(ch))
     if folded or category == "Lm":
         return folded
-    lower = ch.lower()
-    return f"U{ord(lower if len(lower) == 1 else ch):X}"
+    return "U" + _base26(ord(ch))
+
+
+def _base26(number: int) -> str:
+    letters = ""
+    while True:
+        number, digit = divmod(number, 26)
+        letters = chr(ord("A") + digit) + letters
+        if not number:
+            return letters
+
+
+def latin_letters(text: str) -> str:
+    """What a character (or any text) contributes to a key: A–Z and 0–9."""
+    return "".join(_letters(ch) for ch in _prepared(text))
 
 
 def latin_text(name: str) -> str:
     """The name in upper-case Latin letters and digits, words kept apart by single spaces; apostrophes
     join ("Mary's" → "MARYS"). canonical_customer_key() is this text without its spaces."""
     words, word = [], []
-    for ch in name or "":
-        letters = latin_letters(ch)
+    for ch in _prepared(name):
+        letters = _letters(ch)
         if letters:
             word.append(letters)
-        elif ch not in _APOSTROPHES and not unicodedata.combining(ch) and word:
+        elif ch not in _APOSTROPHES and unicodedata.category(ch)[0] != "M" and word:
             words.append("".join(word))
             word = []
     if word:
@@ -72,7 +98,7 @@ _APOSTROPHES = frozenset("'’‘ʼʻʹ`´")
 def canonical_customer_key(name: str) -> str:
     """ "Hôpital Sainte-Anne" → "HOPITALSAINTEANNE"; "Поликлиника №1" → "POLIKLINIKANO1". A name with no
     letter or digit in any script is refused."""
-    key = "".join(latin_letters(ch) for ch in name or "")
+    key = latin_letters(name or "")
     if not key:
         raise ValidationError(
             f"“{name}” has no letters or digits, so it cannot name a facility.", code="blank_customer_key"

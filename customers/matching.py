@@ -10,8 +10,10 @@ person, who links or creates. The rule, in plain Python (`similarity`):
   "Hospital St. Mary's" and "Saint Marys Hospital, Inc." read alike.
 - Names with different designators — numbers and one-letter words — are different facilities
   ("Clinic 1" and "Clinic 2", "Hospital A" and "Hospital B").
-- Otherwise the score is the better of the edit-distance ratio of the two keys and that of the two
-  word lists; 0.85 or more is a near-duplicate.
+- The score is the better of the edit-distance ratios of the two keys and of the two word lists, but
+  no better than that of their distinctive words (what is left without the words every facility
+  has, such as Hospital, Clinic, Medical, Center, even misspelt): "Thrice Clinic" is not "Twice
+  Clinic". 0.85 or more is a near-duplicate.
 
 Finding candidates: on PostgreSQL a trigram index on Customer.match_words (pg_trgm, nearest first)
 hands the rule its closest candidates, so one check does not read every customer; elsewhere (SQLite)
@@ -39,6 +41,13 @@ ABBREVIATIONS = {
     "MED": "MEDICAL", "UNIV": "UNIVERSITY", "MT": "MOUNT",
 }
 LEGAL_SUFFIXES = frozenset({"INC", "INCORPORATED", "LLC", "CORP", "CORPORATION", "LTD", "LIMITED", "GMBH"})
+# Words that say what kind of place a facility is, not which one (compared with one typo allowed).
+GENERIC_WORDS = frozenset({
+    "HOSPITAL", "HOSPITALS", "CLINIC", "CLINICS", "MEDICAL", "CENTER", "CENTERS", "HEALTH", "HEALTHCARE",
+    "CARE", "REGIONAL", "GENERAL", "COMMUNITY", "MEMORIAL", "UNIVERSITY", "PHARMACY", "LABORATORY",
+    "SURGERY", "SURGICAL", "INSTITUTE", "SYSTEM", "SERVICES", "OF", "THE", "AND", "AT",
+    "HOPITAL", "KLINIK", "KLINIKUM", "CLINICA", "KRANKENHAUS", "SPITAL",
+})
 # PostgreSQL hands the Python rule this many nearest names (by trigram distance) per name checked.
 CANDIDATES = 40
 _NUMBER = re.compile(r"\d+")
@@ -58,18 +67,35 @@ def designators(words: str) -> tuple[str, ...]:
     return tuple(sorted((*numbers, *letters)))
 
 
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Equal, or one letter inserted, deleted or changed."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def is_generic(word: str) -> bool:
+    return word in GENERIC_WORDS or (len(word) >= 5 and any(
+        _one_edit_apart(word, generic) for generic in GENERIC_WORDS if len(generic) >= 5))
+
+
 @dataclass(frozen=True)
 class ComparableName:
     key: str
     words: str
     designators: tuple[str, ...]
+    core: str  # the distinctive words: `words` without the generic ones
 
     @classmethod
     def of(cls, name: str, *, key: str | None = None, words: str | None = None) -> ComparableName:
         """`key` and `words` may be given when stored (Customer.company_key, match_words)."""
         key = key.split("~", 1)[0] if key else canonical_customer_key(name)
         words = words or match_words(name) or key
-        return cls(key=key, words=words, designators=designators(words))
+        core = " ".join(word for word in words.split() if not is_generic(word))
+        return cls(key=key, words=words, designators=designators(words), core=core)
 
 
 def _ratio(a: str, b: str) -> float:
@@ -85,7 +111,10 @@ def similarity(a: ComparableName, b: ComparableName) -> float:
         return 0.0
     if a.key == b.key or a.words == b.words:
         return 1.0
-    return max(_ratio(a.key, b.key), _ratio(a.words, b.words))
+    overall = max(_ratio(a.key, b.key), _ratio(a.words, b.words))
+    if overall and a.core and b.core and a.core != b.core:
+        return min(overall, _ratio(a.core, b.core))
+    return overall
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def update_customer(
     *, actor: User, customer: Customer, data: Mapping[str, Any], reason: str, version: int
 ) -> Customer:
     reason = require_reason(reason)
-    locked = Customer.objects.select_for_update().select_related("updated_by").get(pk=customer.pk)
+    locked = Customer.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=customer.pk)
     check_version(locked, version, "customer")
     values = _clean_values(data)
     old = model_values(locked, EDITABLE_FIELDS)

@@ -68,6 +68,9 @@ def _link_customer(*, entry: DistributionLogEntry, actor: User | None, reason: s
         return []
     if on_near_duplicate != OnNearDuplicate.CREATE:
         matches = similar_customers_of(entry.facility_name, among=among)
+        if matches and matches[0].customer.company_key == key:  # created meanwhile by another writer
+            entry.customer = matches[0].customer
+            return []
         if matches and on_near_duplicate == OnNearDuplicate.REVIEW:
             return matches
         if matches:

@@ -185,8 +185,14 @@ def _new_customers(planned: list[PlannedLine]) -> dict[str, NewCustomer]:
                 key=p.customer_key, facility_name=p.row.facility_name.strip(), lines=[p.row.line], similar=[],
                 address={k: (getattr(p.row, k) or "").strip() for k in ADDRESS_FIELDS})
     similar = similar_customers_for([n.facility_name for n in new.values()], limit=3)
-    for n in new.values():
+    for key, n in list(new.items()):
         n.similar = similar.get(n.facility_name, [])
+        exact = next((m.customer for m in n.similar if m.customer.company_key == key), None)
+        if exact is not None:  # created by another writer since the customers were read: it links
+            del new[key]
+            for p in planned:
+                if p.customer_key == key:
+                    p.customer = exact
     return new
 
 
