@@ -49,8 +49,9 @@ def _prepared(name: str) -> str:
     return unicodedata.normalize("NFC", bare).casefold()
 
 
-def _letters(ch: str) -> str:
-    """What one prepared character contributes (A–Z, 0–9; "" for spacing, punctuation and accents)."""
+def _letters(ch: str, unknown: str | None = None) -> str:
+    """What one prepared character contributes (A–Z, 0–9; "" for spacing, punctuation and accents).
+    `unknown`: what a letter without a Latin form becomes instead of its spelt-out code point."""
     category = unicodedata.category(ch)
     if category[0] == "M":  # an accent left by case folding adds nothing; a vowel sign is read
         return "" if unicodedata.combining(ch) else _fold(anyascii(ch))
@@ -59,7 +60,7 @@ def _letters(ch: str) -> str:
     folded = _fold(anyascii(ch))
     if folded or category == "Lm":
         return folded
-    return "U" + _base26(ord(ch))
+    return "U" + _base26(ord(ch)) if unknown is None else unknown
 
 
 def _base26(number: int) -> str:
@@ -76,12 +77,13 @@ def latin_letters(text: str) -> str:
     return "".join(_letters(ch) for ch in _prepared(text))
 
 
-def latin_text(name: str) -> str:
+def latin_text(name: str, *, unknown: str | None = None) -> str:
     """The name in upper-case Latin letters and digits, words kept apart by single spaces; apostrophes
-    join ("Mary's" → "MARYS"). canonical_customer_key() is this text without its spaces."""
+    join ("Mary's" → "MARYS"). canonical_customer_key() is this text without its spaces. `unknown`: see
+    _letters (the near-duplicate finder counts such a letter as one, not as its code point's letters)."""
     words, word = [], []
     for ch in _prepared(name):
-        letters = _letters(ch)
+        letters = _letters(ch, unknown)
         if letters:
             word.append(letters)
         elif ch not in _APOSTROPHES and unicodedata.category(ch)[0] != "M" and word:

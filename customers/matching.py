@@ -10,14 +10,19 @@ person, who links or creates. The rule, in plain Python (`similarity`):
   "Hospital St. Mary's" and "Saint Marys Hospital, Inc." read alike.
 - Names with different designators — numbers and one-letter words — are different facilities
   ("Clinic 1" and "Clinic 2", "Hospital A" and "Hospital B").
-- The score is the better of the edit-distance ratios of the two keys and of the two word lists, but
-  no better than that of their distinctive words (what is left without the words every facility
-  has, such as Hospital, Clinic, Medical, Center, even misspelt): "Thrice Clinic" is not "Twice
-  Clinic". 0.85 or more is a near-duplicate.
+- Otherwise each word of the shorter name is paired with a word of the other that is the same but for
+  a typo (one letter changed, added or dropped; two in words of eight letters or more); "the", "of",
+  "and", and — when every other word is the same — one extra word saying what kind of place it is
+  ("Mercy" and "Mercy Hospital") may be left over, nothing else: "Thrice Clinic" is not "Twice Clinic",
+  "Saint Cory Nursing Home" is not "Saint Aaron Nursing Home". The score is the paired words' edit-
+  distance ratio, weighted by their length; 0.85 or more is a near-duplicate.
+- Words run together ("StMarys Hospitl") are caught by the keys: two typos at most between them.
 
-Finding candidates: on PostgreSQL a trigram index on Customer.match_words (pg_trgm, nearest first)
-hands the rule its closest candidates, so one check does not read every customer; elsewhere (SQLite)
-every customer is scored in Python.
+Finding candidates: each customer stores its words and designators (Customer.match_words,
+match_designators). On PostgreSQL the customers with the same designators (a btree index) are read
+nearest first by trigram distance (a GiST index, pg_trgm), CANDIDATES of them per name, in one query
+for every name checked, and the rule scores those; elsewhere (SQLite) the rule scores every customer
+with the same designators.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -41,22 +47,31 @@ ABBREVIATIONS = {
     "MED": "MEDICAL", "UNIV": "UNIVERSITY", "MT": "MOUNT",
 }
 LEGAL_SUFFIXES = frozenset({"INC", "INCORPORATED", "LLC", "CORP", "CORPORATION", "LTD", "LIMITED", "GMBH"})
+FILLERS = frozenset({"THE", "OF", "AND", "AT"})
+# A letter without a Latin form (ь) is one letter to the finder, not the letters its key spells it with.
+UNKNOWN_LETTER = "x"
 # Words that say what kind of place a facility is, not which one (compared with one typo allowed).
 GENERIC_WORDS = frozenset({
     "HOSPITAL", "HOSPITALS", "CLINIC", "CLINICS", "MEDICAL", "CENTER", "CENTERS", "HEALTH", "HEALTHCARE",
     "CARE", "REGIONAL", "GENERAL", "COMMUNITY", "MEMORIAL", "UNIVERSITY", "PHARMACY", "LABORATORY",
-    "SURGERY", "SURGICAL", "INSTITUTE", "SYSTEM", "SERVICES", "OF", "THE", "AND", "AT",
+    "SURGERY", "SURGICAL", "INSTITUTE", "SYSTEM", "SERVICES", "PRACTICE",
     "HOPITAL", "KLINIK", "KLINIKUM", "CLINICA", "KRANKENHAUS", "SPITAL",
 })
 # PostgreSQL hands the Python rule this many nearest names (by trigram distance) per name checked.
-CANDIDATES = 40
+CANDIDATES = 20
 _NUMBER = re.compile(r"\d+")
 
 
 def match_words(name: str) -> str:
     """What Customer.match_words stores: the name's words as the finder compares them, sorted."""
-    words = [ABBREVIATIONS.get(word, word) for word in latin_text(name).split()]
+    words = [ABBREVIATIONS.get(word, word) for word in latin_text(name, unknown=UNKNOWN_LETTER).split()]
     return " ".join(sorted(word for word in words if word not in LEGAL_SUFFIXES))
+
+
+def match_columns(name: str) -> dict[str, str]:
+    """The finder's stored columns of a customer with this name (whoever writes a customer sets them)."""
+    words = match_words(name)
+    return {"match_words": words, "match_designators": " ".join(designators(words))}
 
 
 def designators(words: str) -> tuple[str, ...]:
@@ -77,6 +92,7 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
+@lru_cache(maxsize=8192)
 def is_generic(word: str) -> bool:
     return word in GENERIC_WORDS or (len(word) >= 5 and any(
         _one_edit_apart(word, generic) for generic in GENERIC_WORDS if len(generic) >= 5))
@@ -85,24 +101,77 @@ def is_generic(word: str) -> bool:
 @dataclass(frozen=True)
 class ComparableName:
     key: str
-    words: str
+    words: tuple[str, ...]  # sorted, fillers left out
     designators: tuple[str, ...]
-    core: str  # the distinctive words: `words` without the generic ones
 
     @classmethod
     def of(cls, name: str, *, key: str | None = None, words: str | None = None) -> ComparableName:
         """`key` and `words` may be given when stored (Customer.company_key, match_words)."""
+        if key and words:
+            return _stored(key, words)
         key = key.split("~", 1)[0] if key else canonical_customer_key(name)
-        words = words or match_words(name) or key
-        core = " ".join(word for word in words.split() if not is_generic(word))
-        return cls(key=key, words=words, designators=designators(words), core=core)
+        return _stored(key, words or match_words(name) or key)
 
 
-def _ratio(a: str, b: str) -> float:
+@lru_cache(maxsize=65536)  # customers' stored names are read again and again by one preview
+def _stored(key: str, words: str) -> ComparableName:
+    return ComparableName(key=key.split("~", 1)[0], words=tuple(w for w in words.split() if w not in FILLERS),
+                          designators=designators(words))
+
+
+def _ratio(a: str, b: str, threshold: float) -> float:
+    """The edit-distance ratio of two strings, or 0.0 when it is surely below `threshold`."""
+    if a == b:
+        return 1.0
+    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < threshold:
+        return 0.0
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD or matcher.quick_ratio() < SIMILARITY_THRESHOLD:
+    if matcher.quick_ratio() < threshold:
         return 0.0
     return matcher.ratio()
+
+
+def _typos(a: str, b: str, most: int) -> int:
+    """Levenshtein distance of two words, or most + 1 as soon as it is surely more than `most`."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        if min(current) > most:
+            return most + 1
+        previous = current
+    return previous[-1]
+
+
+@lru_cache(maxsize=131072)  # the same pairs of words come up again and again (Hospital, Clinic, …)
+def _misspelt(a: str, b: str) -> bool:
+    """The same word but for a typo: one edit, two in words of eight letters or more."""
+    most = 2 if max(len(a), len(b)) >= 8 else 1
+    return a != b and min(len(a), len(b)) > 1 and _typos(a, b, most) <= most
+
+
+def _paired(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """Pair each word with the same word, or the same misspelt, of the other name (closest first); the
+    pairs' ratio weighted by length, or 0.0 when more is left over than one generic word beside pairs
+    that are all exact."""
+    if len(a) > len(b):
+        a, b = b, a
+    candidates = sorted(((_ratio(x, y, 0.0), i, j) for i, x in enumerate(a) for j, y in enumerate(b)
+                         if x == y or _misspelt(x, y)), reverse=True)
+    left_a, left_b, weighted, weight = set(range(len(a))), set(range(len(b))), 0.0, 0
+    for r, i, j in candidates:
+        if i in left_a and j in left_b:
+            left_a.discard(i)
+            left_b.discard(j)
+            weighted += r * (len(a[i]) + len(b[j]))
+            weight += len(a[i]) + len(b[j])
+    left = [a[i] for i in left_a] + [b[j] for j in left_b]
+    if not weight or len(left) > 1 or (left and (weighted < weight or not is_generic(left[0]))):
+        return 0.0
+    return weighted / weight
 
 
 def similarity(a: ComparableName, b: ComparableName) -> float:
@@ -111,10 +180,10 @@ def similarity(a: ComparableName, b: ComparableName) -> float:
         return 0.0
     if a.key == b.key or a.words == b.words:
         return 1.0
-    overall = max(_ratio(a.key, b.key), _ratio(a.words, b.words))
-    if overall and a.core and b.core and a.core != b.core:
-        return min(overall, _ratio(a.core, b.core))
-    return overall
+    score = _paired(a.words, b.words)
+    if score < SIMILARITY_THRESHOLD and len(a.words) != len(b.words) and _typos(a.key, b.key, 2) <= 2:
+        score = max(score, _ratio(a.key, b.key, 0.0))  # words run together, and a typo or two
+    return score
 
 
 @dataclass(frozen=True)
@@ -182,21 +251,31 @@ def _scored_by_every_customer(wanted: dict[str, ComparableName], queryset: Query
 
 def _scored_by_trigram_candidates(wanted: dict[str, ComparableName], queryset: QuerySet[Customer]
                                   ) -> dict[str, list[tuple[int, float]]]:
-    """The PostgreSQL path: the nearest names by trigram distance (a GiST index scan), scored by the rule."""
-    from django.contrib.postgres.search import TrigramDistance
-
-    scored = {}
-    for name, this in wanted.items():
-        candidates = (queryset.order_by().annotate(distance=TrigramDistance("match_words", this.words))
-                      .order_by("distance").values_list("pk", "facility_name", "company_key", "match_words")
-                      [:CANDIDATES])
-        hits = []
-        for pk, other_name, key, words in candidates:
-            score = similarity(this, ComparableName.of(other_name, key=key, words=words))
+    """The PostgreSQL path: per name, the CANDIDATES nearest customers with the same designators by
+    trigram distance (GiST index scans), for every name in one query; the rule scores them."""
+    among_sql, among_params = queryset.order_by().values("pk").query.sql_with_params()
+    names = list(wanted)
+    scored: dict[str, list[tuple[int, float]]] = {name: [] for name in names}
+    for start in range(0, len(names), 1000):
+        chunk = names[start:start + 1000]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT q.n, c.id, c.facility_name, c.company_key, c.match_words
+                    FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(words, designators, n)
+                    CROSS JOIN LATERAL (
+                        SELECT id, facility_name, company_key, match_words FROM customers_customer
+                        WHERE match_designators = q.designators AND id IN ({among_sql})
+                        ORDER BY match_words <-> q.words LIMIT %s) c""",
+                [[wanted[name].words for name in chunk], [" ".join(wanted[name].designators) for name in chunk],
+                 *among_params, CANDIDATES],
+            )
+            rows = cursor.fetchall()
+        for n, pk, other_name, key, words in rows:
+            name = chunk[n - 1]
+            score = similarity(wanted[name], ComparableName.of(other_name, key=key, words=words))
             if score >= SIMILARITY_THRESHOLD:
-                hits.append((pk, score))
-        scored[name] = _best_first(hits)
-    return scored
+                scored[name].append((pk, score))
+    return {name: _best_first(hits) for name, hits in scored.items()}
 
 
 class NearDuplicateFound(ValidationError):

@@ -35,6 +35,9 @@ class Customer(PostalAddress):
     # The facility name's words as the near-duplicate finder compares them (customers.matching); on
     # PostgreSQL a trigram index over it finds the closest names without reading every customer.
     match_words = models.TextField(blank=True, editable=False)
+    # Its numbers and one-letter words (customers.matching.designators): only names with the same ones
+    # can be near-duplicates, so the finder reads only those.
+    match_designators = models.CharField(max_length=255, blank=True, editable=False)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     contact_name = models.CharField("Contact name", max_length=150, blank=True)
@@ -65,6 +68,7 @@ class Customer(PostalAddress):
             models.Index(fields=["facility_name"], name="customer_name_idx"),
             models.Index(fields=["state", "facility_name"], name="customer_state_idx"),
             models.Index(fields=["city"], name="customer_city_idx"),
+            models.Index(fields=["match_designators"], name="customer_designators_idx"),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from customers.keys import canonical_customer_key
-from customers.matching import match_words
+from customers.matching import match_columns
 from customers.models import ADDRESS_FIELDS, EDITABLE_FIELDS, Customer, CustomerNote, RepAssignment
 from customers.selectors import customer_for_key, customers_for_keys, get_customer_by_id
 from silqeqms.audit import (
@@ -60,7 +60,7 @@ def create_customer(*, actor: User | None, data: Mapping[str, Any], reason: str 
     existing = customer_for_key(key)
     if existing is not None:
         raise _duplicate_name_error(existing)
-    customer = Customer(company_key=key, match_words=match_words(values["facility_name"]), created_by=actor,
+    customer = Customer(company_key=key, **match_columns(values["facility_name"]), created_by=actor,
                         updated_by=actor, **values)
     customer.full_clean(validate_unique=False)
     if not _insert_new_customers([customer]):
@@ -131,7 +131,8 @@ def update_customer(
         elif renamed or is_set_apart(locked.company_key):
             # Renamed, or a key set apart by a key-rule change whose plain form is free again: take it.
             locked.company_key = new_key
-    locked.match_words = match_words(locked.facility_name)
+    for name, value in match_columns(locked.facility_name).items():
+        setattr(locked, name, value)
     changes = diff_fields(old, model_values(locked, EDITABLE_FIELDS))
     if not changes:
         return locked
@@ -180,7 +181,7 @@ def find_or_create_customers(*, records: Iterable[Mapping[str, str]], actor: Use
         if key in found:
             continue
         name = record["facility_name"].strip()
-        customer = Customer(company_key=key, facility_name=name, match_words=match_words(name),
+        customer = Customer(company_key=key, facility_name=name, **match_columns(name),
                             created_by=actor, updated_by=actor,
                             **{k: (record.get(k) or "").strip() for k in ADDRESS_FIELDS})
         new.append(customer)

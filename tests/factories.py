@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth.models import Permission
 
 from customers.keys import canonical_customer_key
-from customers.matching import match_words
+from customers.matching import designators, match_words
 from silqeqms.models import User
 
 TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test data
@@ -44,6 +44,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     facility_name = factory.Sequence(lambda n: f"General Hospital {n}")
     company_key = factory.LazyAttribute(lambda c: canonical_customer_key(c.facility_name))
     match_words = factory.LazyAttribute(lambda c: match_words(c.facility_name))
+    match_designators = factory.LazyAttribute(lambda c: " ".join(designators(c.match_words)))
     address1 = factory.Faker("street_address")
     city = factory.Faker("city")
     state = factory.Faker("state_abbr")

@@ -1,5 +1,5 @@
 """Recompute every customer key and merge alias with the key rule for every script (customers.keys), and
-fill Customer.match_words for the near-duplicate finder.
+fill Customer.match_words and match_designators for the near-duplicate finder.
 
 Two customers whose keys the new rule makes equal are NOT merged: the one whose stored key already was
 the new key keeps it (else the older one), and the other's key becomes "<key>~<its id>" — a key no
@@ -66,8 +66,8 @@ def _rekey(apps, compute, *, keep_when_free: bool, words=None):
     keys, collisions = _assign(customers, compute, keep_when_free=keep_when_free)
     changed = _write(Customer, "company_key", keys)
     if words is not None:
-        objs = [Customer(pk=pk, match_words=words(name)) for pk, name, _ in customers]
-        Customer.objects.bulk_update(objs, ["match_words"], batch_size=1000)
+        objs = [Customer(pk=pk, **words(name)) for pk, name, _ in customers]
+        Customer.objects.bulk_update(objs, ["match_words", "match_designators"], batch_size=1000)
     # Aliases after every customer key: an alias equal to another customer's key is set apart too.
     customer_of_key = {key: pk for pk, key in keys.items()}
     alias_holder, alias_keys = {}, {}
@@ -93,10 +93,10 @@ def _new_rule(name):
     return canonical_customer_key(name)
 
 
-def _match_words(name):
-    from customers.matching import match_words
+def _match_columns(name):
+    from customers.matching import match_columns
 
-    return match_words(name)
+    return match_columns(name)
 
 
 def _seed_rule(name):
@@ -107,7 +107,7 @@ def _seed_rule(name):
 
 
 def forwards(apps, schema_editor):
-    changed, collisions = _rekey(apps, _new_rule, keep_when_free=False, words=_match_words)
+    changed, collisions = _rekey(apps, _new_rule, keep_when_free=False, words=_match_columns)
     if changed or collisions:
         print(f"\n  customers: {changed} key(s) recomputed for every script.")
     for key, holder, apart in collisions:
