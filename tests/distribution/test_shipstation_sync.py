@@ -449,6 +449,25 @@ def test_a_new_consignee_name_relinks_the_entry_to_its_customer(run_sync, fake):
     )
 
 
+def test_a_consignee_renamed_to_a_name_close_to_another_customer_waits_for_a_person(run_sync, fake):
+    """Finding 3 with ShipStation: the entry leaves its old customer; the near-duplicate question goes
+    to the review queue instead of making a customer."""
+    st_marys = CustomerFactory(facility_name="St. Mary's Hospital")
+    fake.shipments = [shipment(1, ship_to={"company": "Hospital A"})]
+    run_sync()
+    old_customer = DistributionLogEntry.objects.get().customer
+    fake.shipments[0]["shipTo"]["company"] = "Saint Marys Hospital"
+
+    run_sync()
+
+    changed = DistributionLogEntry.objects.get()
+    assert (changed.customer, changed.status) == (None, Status.NEEDS_REVIEW)
+    assert old_customer.order_summaries.count() == 0
+    event = history_for(changed).get(action="distribution_entry.updated")
+    assert event.changes["customer"] == ["Hospital A", None]
+    assert event.data["similar_customers"][0]["id"] == st_marys.pk
+
+
 def test_a_voided_shipment_voids_its_entries(run_sync, fake, actor):
     fake.shipments = [shipment(1, items=[make_item(1, "SLQ-100", 2, lot="L1"), make_item(2, "SLQ-200", 1)])]
     run_sync()
