@@ -101,6 +101,7 @@ def is_generic(word: str) -> bool:
 @dataclass(frozen=True)
 class ComparableName:
     key: str
+    text: str  # as Customer.match_words stores it
     words: tuple[str, ...]  # sorted, fillers left out
     designators: tuple[str, ...]
 
@@ -115,8 +116,8 @@ class ComparableName:
 
 @lru_cache(maxsize=65536)  # customers' stored names are read again and again by one preview
 def _stored(key: str, words: str) -> ComparableName:
-    return ComparableName(key=key.split("~", 1)[0], words=tuple(w for w in words.split() if w not in FILLERS),
-                          designators=designators(words))
+    return ComparableName(key=key.split("~", 1)[0], text=words,
+                          words=tuple(w for w in words.split() if w not in FILLERS), designators=designators(words))
 
 
 def _ratio(a: str, b: str, threshold: float) -> float:
@@ -266,7 +267,7 @@ def _scored_by_trigram_candidates(wanted: dict[str, ComparableName], queryset: Q
                         SELECT id, facility_name, company_key, match_words FROM customers_customer
                         WHERE match_designators = q.designators AND id IN ({among_sql})
                         ORDER BY match_words <-> q.words LIMIT %s) c""",
-                [[wanted[name].words for name in chunk], [" ".join(wanted[name].designators) for name in chunk],
+                [[wanted[name].text for name in chunk], [" ".join(wanted[name].designators) for name in chunk],
                  *among_params, CANDIDATES],
             )
             rows = cursor.fetchall()

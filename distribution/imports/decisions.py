@@ -60,8 +60,8 @@ def apply_decisions(plan: ImportPlan, decisions: ImportDecisions, *, used: Decis
     the field or the line). `used`: collect what was asked, for a check across several plans."""
     own = DecisionsUsed() if used is None else used
     problems = _apply_customer_choices(plan, decisions, own)
-    problems += _apply_fills(plan, decisions, own)
-    problems += _apply_corrections(plan, decisions, own)
+    _apply_fills(plan, decisions, own)
+    _apply_corrections(plan, decisions, own)
     if used is None:
         problems += unused_decisions(decisions, own)
     return problems
@@ -91,21 +91,21 @@ def _apply_customer_choices(plan: ImportPlan, decisions: ImportDecisions, used: 
     return problems
 
 
-def _apply_fills(plan: ImportPlan, decisions: ImportDecisions, used: DecisionsUsed) -> list[str]:
+def _apply_fills(plan: ImportPlan, decisions: ImportDecisions, used: DecisionsUsed) -> None:
+    """A ticked fill no longer offered (the field was filled meanwhile) is left in decisions.fills and
+    reported by unused_decisions(): never an overwrite."""
     offered = {(fill.customer_key, fill.field): fill for fill in plan.fills}
     wanted = set(offered) if decisions.fill_blank_fields else set(decisions.fills) & set(offered)
     for item in wanted:
         offered[item].confirmed = True
     used.fills |= set(offered) & set(decisions.fills)
-    return []
 
 
-def _apply_corrections(plan: ImportPlan, decisions: ImportDecisions, used: DecisionsUsed) -> list[str]:
+def _apply_corrections(plan: ImportPlan, decisions: ImportDecisions, used: DecisionsUsed) -> None:
     for line in plan.lines:
         if line.correction_of and (decisions.import_corrections or line.row.line in decisions.corrections):
             line.import_correction = True
             used.corrections.add(line.row.line)
-    return []
 
 
 def unused_decisions(decisions: ImportDecisions, used: DecisionsUsed) -> list[str]:
