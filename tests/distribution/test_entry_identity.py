@@ -37,6 +37,22 @@ def form_data(**overrides) -> dict:
     return {k: ("" if v is None else v) for k, v in entry_data(**overrides).items()}
 
 
+# Finding 1: names in every script -----------------------------------------------------------------------
+
+
+def test_entries_for_two_cyrillic_facilities_with_the_same_number_go_to_two_customers(ops_user):
+    clinic = services.create_entry(actor=ops_user, data=entry_data(facility_name="Поликлиника №1"))
+    hospital = services.create_entry(actor=ops_user, data=entry_data(facility_name="Больница №1",
+                                                                      order_number="SO-2"))
+    assert clinic.customer != hospital.customer
+    assert (clinic.customer.company_key, hospital.customer.company_key) == ("POLIKLINIKANO1", "BOLUBQINITSANO1")
+
+
+def test_a_facility_named_only_in_chinese_is_accepted(ops_client):
+    ops_client.post(reverse("distribution:entry_create"), form_data(facility_name="東京病院"))
+    assert DistributionLogEntry.objects.get().customer.company_key == "DONGJINGBINGYUAN"
+
+
 # The entry form's "Did you mean …?" -------------------------------------------------------------------
 
 
