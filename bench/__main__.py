@@ -31,6 +31,8 @@ def main() -> None:
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--only-pages", action="store_true", help="Measure the pages only (no export, import, dashboard).")
     parser.add_argument("--only-recalls", action="store_true", help="Measure the recalls only (bench/recalls.py).")
+    parser.add_argument("--only-identity", action="store_true",
+                        help="Measure the near-duplicate finder only (bench/identity.py).")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
     ensure_database(database_url)
@@ -62,6 +64,12 @@ def main() -> None:
         # And the seeding's dirty pages written out now, not by a checkpoint in the middle of a measurement.
         with contextlib.suppress(DatabaseError):  # needs superuser or pg_checkpoint; measure without it
             cursor.execute("CHECKPOINT")
+    if args.only_identity:
+        from bench import identity
+
+        print(json.dumps({"entries": DistributionLogEntry.objects.count(), **seeded,
+                          "identity": identity.run(repeat=args.repeat)}, indent=2, default=str))
+        return
     client = Client()
     client.force_login(User.objects.get(username="admin"))
     if args.only_recalls:
@@ -92,6 +100,9 @@ def main() -> None:
     from bench import recalls
 
     result["recalls"] = recalls.run(client=client, user=User.objects.get(username="admin"), repeat=args.repeat)
+    from bench import identity
+
+    result["identity"] = identity.run(repeat=args.repeat)
     # Last: the import writes 100k rows and rolls them back, leaving dead rows (vacuumed after).
     probe = subprocess.run([sys.executable, "-m", "bench.import_probe", str(args.import_rows)], cwd=ROOT,
                            capture_output=True, text=True, env={**os.environ}, check=True)

@@ -27,9 +27,17 @@ ADDRESS_FIELDS: tuple[str, ...] = tuple(f.name for f in PostalAddress._meta.loca
 
 class Customer(PostalAddress):
     company_key = models.CharField(
-        max_length=255, unique=True, help_text="Canonical key of the facility name (A–Z, 0–9)."
+        max_length=255, unique=True,
+        help_text="Canonical key of the facility name (A–Z, 0–9; customers.keys). A key ending in “~” and an "
+                  "id was kept apart when a new key rule made two customers' keys equal: a possible duplicate.",
     )
     facility_name = models.CharField(max_length=255)
+    # The facility name's words as the near-duplicate finder compares them (customers.matching); on
+    # PostgreSQL a trigram index over it finds the closest names without reading every customer.
+    match_words = models.TextField(blank=True, editable=False)
+    # Its numbers and one-letter words (customers.matching.designators): only names with the same ones
+    # can be near-duplicates, so the finder reads only those.
+    match_designators = models.CharField(max_length=255, blank=True, editable=False)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     contact_name = models.CharField("Contact name", max_length=150, blank=True)
@@ -60,6 +68,7 @@ class Customer(PostalAddress):
             models.Index(fields=["facility_name"], name="customer_name_idx"),
             models.Index(fields=["state", "facility_name"], name="customer_state_idx"),
             models.Index(fields=["city"], name="customer_city_idx"),
+            models.Index(fields=["match_designators"], name="customer_designators_idx"),
         ]
 
     def __str__(self) -> str:
@@ -94,6 +103,21 @@ class CustomerAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.customer}"
+
+
+class MergedCustomer(models.Model):
+    """A customer merged into another: its old id, so its old address leads to the survivor."""
+
+    former_id = models.PositiveIntegerField(primary_key=True)
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merged_customers")
+    facility_name = models.CharField(max_length=255)
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"#{self.former_id} {self.facility_name} → {self.survivor}"
 
 
 class CustomerNote(models.Model):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
@@ -23,11 +23,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from customers.keys import canonical_customer_key
-from customers.models import Customer, CustomerAlias, CustomerNote, RepAssignment
+from customers.matching import similar_customers_of
+from customers.models import Customer, CustomerAlias, CustomerNote, MergedCustomer, RepAssignment
 from silqeqms.audit import history_for
 from silqeqms.models import AuditEvent, User
-
-SIMILARITY_THRESHOLD = 0.85
 
 
 def is_rep_scoped(user: User) -> bool:
@@ -117,32 +116,62 @@ def customer_lots(customer: Customer):
     )
 
 
-def similar_customers(name: str, *, exclude_pk: int | None = None, limit: int = 5) -> list[tuple[Customer, float]]:
-    """Existing customers whose key is close to this name's key (ratio ≥ 0.85): possible duplicates."""
-    try:
-        key = canonical_customer_key(name)
-    except ValidationError:  # a blank name has no similar customers
+def similar_customers(name: str, *, exclude_pk: int | None = None, limit: int = 5,
+                      among: QuerySet[Customer] | None = None) -> list[tuple[Customer, float]]:
+    """Existing customers close to this name — possible duplicates, closest first, with their score
+    (the one finder: customers.matching)."""
+    return [(m.customer, m.score) for m in similar_customers_of(name, exclude_pk=exclude_pk, limit=limit,
+                                                                 among=among)]
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """Two customers a key-rule change gave the same key (customers/migrations/0004): one holds the key,
+    the other was set apart ("<key>~<id>", or an alias so marked) until a person merges or renames."""
+
+    key: str
+    holder: Customer
+    other: Customer
+
+
+def possible_duplicates() -> list[PossibleDuplicate]:
+    """Every pair still waiting for a person, oldest set-apart customer first (one query when none)."""
+    set_apart = list(
+        Customer.objects.filter(company_key__contains="~").order_by().values_list("pk", "company_key")
+        .union(CustomerAlias.objects.filter(key__contains="~").order_by().values_list("customer_id", "key"),
+               all=True))
+    if not set_apart:
         return []
-    matcher = difflib.SequenceMatcher(b=key, autojunk=False)
-    scored = []
-    for pk, other in Customer.objects.values_list("pk", "company_key").iterator(chunk_size=5000):
-        if pk == exclude_pk:
+    set_apart = sorted((key.split("~", 1)[0], pk) for pk, key in set_apart)
+    holders = customers_for_keys({key for key, _ in set_apart})
+    others = Customer.objects.in_bulk({pk for _, pk in set_apart})
+    pairs, seen = [], set()
+    for key, pk in set_apart:
+        holder, other = holders.get(key), others.get(pk)
+        if holder is None or other is None or holder.pk == other.pk or (holder.pk, other.pk) in seen:
             continue
-        matcher.set_seq1(other)
-        if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD or matcher.quick_ratio() < SIMILARITY_THRESHOLD:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= SIMILARITY_THRESHOLD:
-            scored.append((pk, ratio))
-    scored.sort(key=lambda item: -item[1])
-    by_pk = Customer.objects.in_bulk([pk for pk, _ in scored[:limit]])
-    return [(by_pk[pk], ratio) for pk, ratio in scored[:limit]]
+        seen.add((holder.pk, other.pk))
+        pairs.append(PossibleDuplicate(key=key, holder=holder, other=other))
+    return pairs
+
+
+def merged_into(former_id: int) -> Customer | None:
+    """The customer a merged customer's id now leads to (its old URL redirects there), or None."""
+    merged = MergedCustomer.objects.select_related("survivor").filter(former_id=former_id).first()
+    return merged.survivor if merged else None
+
+
+def primary_rep_id(customer: Customer) -> int | None:
+    return (RepAssignment.objects.filter(customer=customer, is_primary=True).values_list("rep_id", flat=True)
+            .first())
 
 
 def customer_search(user: User, term: str, limit: int = 10) -> QuerySet[Customer]:
-    """Search-as-you-type: name or key contains the term, or city starts with it."""
+    """Search-as-you-type: name or key contains the term, or city starts with it. Each result carries
+    `primary_rep_id` (the entry form defaults the rep to it)."""
     term = (term or "").strip()
-    queryset = customers_visible_to(user).filter(is_active=True)
+    queryset = customers_visible_to(user).filter(is_active=True).annotate(primary_rep_id=Subquery(
+        RepAssignment.objects.filter(customer=OuterRef("pk"), is_primary=True).values("rep_id")[:1]))
     if term:
         query = Q(facility_name__icontains=term) | Q(city__istartswith=term)
         with contextlib.suppress(ValidationError):  # a punctuation-only term matches by name only

@@ -30,6 +30,7 @@ def seed_demo_entries(count: int, *, seed: int, stdout=None) -> str:
     from django.db import connection, transaction
 
     from customers.keys import canonical_customer_key
+    from customers.matching import match_columns
     from customers.models import Customer, CustomerNote, RepAssignment
     from distribution.models import DistributionLogEntry
     from distribution.summaries import rebuild_summaries
@@ -53,7 +54,8 @@ def seed_demo_entries(count: int, *, seed: int, stdout=None) -> str:
             if key in existing:
                 continue
             existing.add(key)
-            customers.append(Customer(company_key=key, facility_name=name, city=city, state=state,
+            customers.append(Customer(company_key=key, facility_name=name, **match_columns(name),
+                                      city=city, state=state,
                                       address1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)}",
                                       postal_code=f"{zip3}{rng.randint(10, 99)}", country="US",
                                       phone=f"555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"))

@@ -4,10 +4,13 @@ import math
 
 from django import forms
 
+from customers.matching import Match, NearDuplicateFound
 from customers.models import Customer
 from distribution.fields import EDITABLE_FIELDS, MAX_QUANTITY, NOTES_MAX_LENGTH, ship_date_problem
 from distribution.imports.csv_file import MAX_CSV_BYTES
+from distribution.imports.decisions import NEW_CUSTOMER, ImportDecisions
 from distribution.imports.pdf import MAX_PDF_BYTES, MAX_PDF_PAGES
+from distribution.imports.planning import ImportPlan
 from distribution.models import DistributionLogEntry
 from silqeqms.forms import ReasonField
 from silqeqms.models import User
@@ -38,6 +41,11 @@ class EntryForm(forms.ModelForm):
                         "max_value": f"Quantity must be at most {MAX_QUANTITY:,}."},
     )
 
+    # The answer to "Did you mean …?" (a facility name close to existing customers): a customer's id
+    # (link to it) or "new" (create a new customer), for the name it was asked about.
+    customer_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+    choice_for = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, customers=None, **kwargs):
         super().__init__(*args, **kwargs)
         if customers is not None:
@@ -45,6 +53,33 @@ class EntryForm(forms.ModelForm):
         self.fields["rep"].queryset = User.objects.filter(is_active=True, groups__name="sales_rep").distinct()
         self.fields["rep"].required = False
         self.fields["rep"].empty_label = "— none —"
+        self.near_duplicates: list[Match] = []  # set by the view when the service asks "Did you mean …?"
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("customer_choice", "")
+        if choice and cleaned.get("choice_for", "") != (cleaned.get("facility_name") or ""):
+            cleaned["customer_choice"] = choice = ""  # the name changed since the question: ask again
+        if choice.isdigit():
+            chosen = self.fields["customer"].queryset.filter(pk=int(choice)).first()
+            if chosen is None:
+                raise forms.ValidationError("The customer chosen no longer exists or is not yours to choose; "
+                                            "choose again.")
+            cleaned["customer"] = chosen
+        elif choice and choice != NEW_CUSTOMER:
+            cleaned["customer_choice"] = ""
+        return cleaned
+
+    @property
+    def creates_new_customer(self) -> bool:
+        """The person answered "Did you mean …?" with "create a new customer"."""
+        return self.cleaned_data.get("customer_choice") == NEW_CUSTOMER
+
+    def ask_about(self, error: NearDuplicateFound) -> None:
+        """Show "Did you mean …?" for the name the service found close to existing customers."""
+        self.near_duplicates = error.matches
+        self.near_duplicate_name = error.facility_name
+        self.add_error("facility_name", error.error_dict["facility_name"])
 
     def clean_ship_date(self):
         ship_date = self.cleaned_data["ship_date"]
@@ -74,8 +109,22 @@ class VoidForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    lot_number = forms.CharField(label="Lot", max_length=64)
+    """Confirm an entry waiting for review: its lot (when missing) and, for an entry whose consignee was
+    close to existing customers, the customer: an id, or "new". Shown with `matches`, the choice is a
+    list of the close customers; posted, it is checked by the view against what the user may see."""
+
+    lot_number = forms.CharField(label="Lot", max_length=64, required=False)
+    customer_choice = forms.CharField(required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, matches: list[Match] | None = None, facility_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if matches is not None:
+            self.fields["customer_choice"] = forms.ChoiceField(
+                label="Customer", widget=forms.RadioSelect,
+                help_text=f"“{facility_name}” is close to these customers: choose the one it is, or a new one.",
+                choices=[*((str(m.customer.pk), _match_label(m)) for m in matches),
+                         (NEW_CUSTOMER, f"None of these: create a new customer “{facility_name}”")])
 
 
 class CsvUploadForm(forms.Form):
@@ -91,6 +140,71 @@ class CsvUploadForm(forms.Form):
                 "Split it and import the parts."
             )
         return upload
+
+
+class ImportDecisionsForm(forms.Form):
+    """The preview's questions (distribution.imports.decisions) as fields, named after what they are
+    about so that the confirm carries them: `customer_<KEY>` (an existing customer's id, or "new") for a
+    new facility close to existing customers, `fill_<KEY>_<field>` for a blank customer field the file
+    could fill, `correction_<line>` for a line that may correct an entry already in the log."""
+
+    def __init__(self, data=None, *, plan: ImportPlan | None):
+        super().__init__(data)
+        self.customer_rows, self.fill_rows, self.correction_rows = [], [], []
+        if plan is None:
+            return
+        for new in plan.close_customers:
+            name = f"customer_{new.key}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"“{new.facility_name}”", widget=forms.RadioSelect,
+                choices=[*((str(m.customer.pk), _match_label(m)) for m in new.similar),
+                         (NEW_CUSTOMER, f"None of these: create the new customer “{new.facility_name}”")],
+                error_messages={"required": f"Choose for “{new.facility_name}”: link it to one of the customers "
+                                            "listed, or create a new customer.",
+                                "invalid_choice": f"“{new.facility_name}”: that customer is no longer among "
+                                                  "those close to it. Choose again."})
+            self.customer_rows.append((new, name))
+        for fill in plan.fills:
+            name = f"fill_{fill.customer_key}_{fill.field}"
+            self.fields[name] = forms.BooleanField(
+                required=False, label=f"Fill {fill.customer}'s blank {fill.label} with “{fill.value}”")
+            self.fill_rows.append((fill, name))
+        for line in plan.corrections:
+            name = f"correction_{line.row.line}"
+            self.fields[name] = forms.BooleanField(
+                required=False, label=f"Line {line.row.line}: import as an additional line")
+            self.correction_rows.append((line, name))
+
+    # [(what the question is about, its bound field)], for the template.
+    @property
+    def customer_questions(self):
+        return [(item, self[name]) for item, name in self.customer_rows]
+
+    @property
+    def fill_questions(self):
+        return [(item, self[name]) for item, name in self.fill_rows]
+
+    @property
+    def correction_questions(self):
+        return [(item, self[name]) for item, name in self.correction_rows]
+
+    @property
+    def has_questions(self) -> bool:
+        return bool(self.fields)
+
+    def decisions(self) -> ImportDecisions:
+        data = self.cleaned_data
+        return ImportDecisions(
+            customers={new.key: data[name] for new, name in self.customer_rows if data.get(name)},
+            fills=frozenset((fill.customer_key, fill.field) for fill, name in self.fill_rows if data.get(name)),
+            corrections=frozenset(line.row.line for line, name in self.correction_rows if data.get(name)),
+        )
+
+
+def _match_label(match) -> str:
+    customer = match.customer
+    place = f", {customer.city_state}" if customer.city_state else ""
+    return f"Link to {customer.facility_name}{place} (#{customer.pk}; {match.percent} % alike)"
 
 
 class ImportConfirmForm(forms.Form):

@@ -3,7 +3,8 @@
 It lives in distribution because a merge repoints distribution entries (and customers never imports
 distribution). Everything moves in one transaction: entries, notes, rep assignments and aliases; the
 duplicate's key becomes an alias of the survivor, so later imports of that spelling land on it, and
-the duplicate's old address redirects to the survivor (customers.selectors.merged_into).
+the duplicate's old address redirects to the survivor (a MergedCustomer row; customers.selectors.merged_into).
+Merging one of a pair a key-rule change set apart gives the survivor back its plain key.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from customers.models import EDITABLE_FIELDS, Customer, CustomerAlias, CustomerNote, RepAssignment
+from customers.keys import canonical_customer_key
+from customers.models import (
+    EDITABLE_FIELDS,
+    Customer,
+    CustomerAlias,
+    CustomerNote,
+    MergedCustomer,
+    RepAssignment,
+)
+from customers.selectors import customer_for_key
+from customers.services import is_set_apart
 from distribution.models import DistributionLogEntry
 from distribution.summaries import Touched, refresh_summaries
 from silqeqms.audit import PendingEvent, model_values, record_event, record_events
@@ -57,12 +68,16 @@ def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, rea
     notes = CustomerNote.objects.filter(customer=duplicate).update(customer=survivor)
     reps_moved = _move_reps(survivor=survivor, duplicate=duplicate)
     CustomerAlias.objects.filter(customer=duplicate).update(customer=survivor)
-    CustomerAlias.objects.create(key=duplicate.company_key, customer=survivor,
-                                 facility_name=duplicate.facility_name, created_by=actor)
+    MergedCustomer.objects.filter(survivor=duplicate).update(survivor=survivor)
+    MergedCustomer.objects.create(former_id=duplicate.pk, survivor=survivor, facility_name=duplicate.facility_name)
     duplicate_pk = duplicate.pk
+    duplicate_values = model_values(duplicate, ("company_key", *EDITABLE_FIELDS))
+    duplicate.delete()
+    survivor_key = _settle_keys(survivor=survivor, duplicate_values=duplicate_values, actor=actor)
     record_event(actor=actor, action="customer.merged", target=survivor, reason=reason,
-                 changes={"merged_customer": [f"{duplicate.facility_name} (#{duplicate_pk})", None]},
-                 data={"duplicate_id": duplicate_pk, "duplicate": model_values(duplicate, ("company_key", *EDITABLE_FIELDS)),
+                 changes={"merged_customer": [f"{duplicate_values['facility_name']} (#{duplicate_pk})", None],
+                          **survivor_key},
+                 data={"duplicate_id": duplicate_pk, "duplicate": duplicate_values,
                        "entries_moved": len(entry_ids), "notes_moved": notes, "reps_moved": reps_moved})
     record_events(actor=actor, events=[
         PendingEvent(action="distribution_entry.relinked", target_type=DistributionLogEntry._meta.label_lower,
@@ -73,8 +88,26 @@ def merge_customers(*, actor: User, survivor: Customer, duplicate: Customer, rea
     touched.orders |= {(survivor.pk, number) for _, number in touched.orders}
     touched.customers.add(survivor.pk)
     refresh_summaries(touched)
-    duplicate.delete()
     return {"entries": len(entry_ids), "notes": notes, "reps": reps_moved, "duplicate_id": duplicate_pk}
+
+
+def _settle_keys(*, survivor: Customer, duplicate_values: dict, actor: User) -> dict[str, list[str]]:
+    """The duplicate's spelling becomes an alias of the survivor (so later imports of it land there),
+    unless the survivor has that key itself; a survivor whose key was set apart by a key-rule change
+    takes its plain key back once nobody else holds it. Returns the survivor's key change, if any."""
+    changes = {}
+    plain = canonical_customer_key(survivor.facility_name)
+    if is_set_apart(survivor.company_key) and customer_for_key(plain) in (None, survivor):
+        changes["company_key"] = [survivor.company_key, plain]
+        CustomerAlias.objects.filter(key=plain, customer=survivor).delete()
+        Customer.objects.filter(pk=survivor.pk).update(company_key=plain, version=F("version") + 1)
+        survivor.refresh_from_db()
+    for key in (duplicate_values["company_key"], canonical_customer_key(duplicate_values["facility_name"])):
+        if key != survivor.company_key and not is_set_apart(key):
+            CustomerAlias.objects.bulk_create([CustomerAlias(key=key, customer=survivor, created_by=actor,
+                                                             facility_name=duplicate_values["facility_name"])],
+                                              ignore_conflicts=True)
+    return changes
 
 
 def _move_reps(*, survivor: Customer, duplicate: Customer) -> int:

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from customers.keys import canonical_customer_key
+from customers.matching import Match, NearDuplicateFound, similar_customers_for, similar_customers_of
 from customers.models import ADDRESS_FIELDS, Customer
+from customers.selectors import customer_for_key, customers_for_keys
 from customers.services import find_or_create_customer, find_or_create_customers
 from distribution.fields import AUDITED_FIELDS, EDITABLE_FIELDS, check_notes, check_ship_date
 from distribution.models import DistributionLogEntry, Source, SourceDocument, Status
@@ -43,30 +46,75 @@ def _strip(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
 
 
-def _link_customer(*, entry: DistributionLogEntry, actor: User | None, reason: str = "") -> None:
-    """An entry without a chosen customer is linked by the canonical key of its facility name."""
-    if entry.customer_id is None:
-        address = {k: getattr(entry, k) for k in ADDRESS_FIELDS}
-        entry.customer, _ = find_or_create_customer(facility_name=entry.facility_name, actor=actor,
-                                                    reason=reason, **address)
+class OnNearDuplicate(StrEnum):
+    """What an entry whose consignee names no customer exactly does when the name is close to one
+    (customers.matching). An exact key (or merge alias) always links without asking."""
+
+    ASK = "ask"        # refuse with NearDuplicateFound: a person chooses (the entry form)
+    CREATE = "create"  # the person chose "create new"
+    REVIEW = "review"  # nobody is at hand (ShipStation): the entry waits unlinked in the review queue
+
+
+def _link_customer(*, entry: DistributionLogEntry, actor: User | None, reason: str, on_near_duplicate: str,
+                   among: QuerySet[Customer] | None) -> list[Match]:
+    """An entry without a chosen customer is linked by the canonical key of its facility name; a new
+    customer is created only when no existing one is close (or a person said so). Returns the close
+    customers of an entry left waiting for a person."""
+    if entry.customer_id is not None:
+        return []
+    key = canonical_customer_key(entry.facility_name)
+    entry.customer = customer_for_key(key)
+    if entry.customer is not None:
+        return []
+    if on_near_duplicate != OnNearDuplicate.CREATE:
+        matches = similar_customers_of(entry.facility_name, among=among)
+        if matches and matches[0].customer.company_key == key:  # created meanwhile by another writer
+            entry.customer = matches[0].customer
+            return []
+        if matches and on_near_duplicate == OnNearDuplicate.REVIEW:
+            return matches
+        if matches:
+            raise NearDuplicateFound(entry.facility_name, matches)
+    address = {k: getattr(entry, k) for k in ADDRESS_FIELDS}
+    entry.customer, _ = find_or_create_customer(facility_name=entry.facility_name, actor=actor, reason=reason,
+                                                **address)
+    return []
+
+
+def _settle_status(entry: DistributionLogEntry) -> None:
+    """An entry counts as active once it has its lot and its customer; until then it waits for review."""
+    if entry.status != Status.VOIDED:
+        entry.status = Status.ACTIVE if entry.lot_number and entry.customer_id else Status.NEEDS_REVIEW
+
+
+def _waiting_data(matches: list[Match]) -> dict[str, Any] | None:
+    if not matches:
+        return None
+    return {"similar_customers": [{"id": m.customer.pk, "name": m.customer.facility_name, "score": m.percent}
+                                  for m in matches]}
 
 
 @transaction.atomic
 def create_entry(*, actor: User, data: Mapping[str, Any], source: str = Source.MANUAL,
                  external_ref: str | None = None, source_document: SourceDocument | None = None,
-                 reason: str = "") -> DistributionLogEntry:
+                 reason: str = "", on_near_duplicate: str = OnNearDuplicate.ASK,
+                 among: QuerySet[Customer] | None = None) -> DistributionLogEntry:
+    """A new entry, linked to `data["customer"]` when given, else by its facility name's key. A name
+    close to an existing customer's is a person's question (`on_near_duplicate`); `among` limits the
+    customers offered (what the user may see)."""
     values = {k: v for k, v in _strip(data).items() if k in EDITABLE_FIELDS}
     entry = DistributionLogEntry(**values, source=source, external_ref=external_ref,
                                  source_document=source_document, created_by=actor, updated_by=actor)
-    entry.status = Status.ACTIVE if entry.lot_number else Status.NEEDS_REVIEW
     check_ship_date(entry.ship_date)
     check_notes(entry.notes)
     canonical_customer_key(entry.facility_name)  # a name with no letters is refused before anything is written
-    _link_customer(entry=entry, actor=actor, reason=reason)
+    waiting = _link_customer(entry=entry, actor=actor, reason=reason, on_near_duplicate=on_near_duplicate,
+                             among=among)
+    _settle_status(entry)
     entry.full_clean()
     entry.save()
     record_event(actor=actor, action="distribution_entry.created", target=entry, reason=reason,
-                 changes=creation_changes(entry, AUDITED_FIELDS))
+                 changes=creation_changes(entry, AUDITED_FIELDS), data=_waiting_data(waiting))
     touched = Touched()
     touched.add_entry(entry)
     refresh_summaries(touched)
@@ -79,33 +127,43 @@ def _locked(entry: DistributionLogEntry, version: int | None) -> DistributionLog
     return locked
 
 
+def _still_names(customer: Customer | None, facility_name: str) -> bool:
+    """Does this facility name still resolve to the linked customer (its key or one of its aliases)?"""
+    return customer is not None and customer_for_key(canonical_customer_key(facility_name)) == customer
+
+
 @transaction.atomic
 def update_entry(*, actor: User, entry: DistributionLogEntry, data: Mapping[str, Any], reason: str,
-                 version: int) -> DistributionLogEntry:
-    """Edit with a reason. A stale version is refused naming who changed it and when."""
+                 version: int, on_near_duplicate: str = OnNearDuplicate.ASK,
+                 among: QuerySet[Customer] | None = None) -> DistributionLogEntry:
+    """Edit with a reason. A stale version is refused naming who changed it and when.
+
+    The customer follows the consignee: a customer chosen in `data` is linked; otherwise a changed
+    facility name that no longer names the linked customer relinks the entry by its key, with the same
+    near-duplicate question as a new entry. The audit diff shows the customer change; the totals follow."""
     reason = require_reason(reason)
     locked = _locked(entry, version)
     if locked.status == Status.VOIDED:
         raise ValidationError("A voided entry cannot be edited.")
     old = model_values(locked, AUDITED_FIELDS)
+    old_customer = locked.customer
     touched = Touched()
     touched.add_entry(locked)
     values = {k: v for k, v in _strip(data).items() if k in EDITABLE_FIELDS}
-    name_changed = "facility_name" in values and values["facility_name"] != locked.facility_name
+    chosen = values.pop("customer", None)
     for name, value in values.items():
         setattr(locked, name, value)
-    if name_changed and "customer" not in data:
+    if chosen is not None and chosen != old_customer:
+        locked.customer = chosen
+    elif not _still_names(old_customer, locked.facility_name) and (
+            locked.facility_name != old["facility_name"] or old_customer is None):
         locked.customer = None  # relink by the new name's key
-    # The lot decides the status: clearing it sends the entry back to review; a person who fills in
-    # the lot of an entry waiting for review (with a reason) has confirmed it.
-    if locked.status == Status.ACTIVE and not locked.lot_number:
-        locked.status = Status.NEEDS_REVIEW
-    elif locked.status == Status.NEEDS_REVIEW and locked.lot_number:
-        locked.status = Status.ACTIVE
     check_ship_date(locked.ship_date)
     check_notes(locked.notes)
     canonical_customer_key(locked.facility_name)
-    _link_customer(entry=locked, actor=actor, reason=reason)
+    waiting = _link_customer(entry=locked, actor=actor, reason=reason, on_near_duplicate=on_near_duplicate,
+                             among=among)
+    _settle_status(locked)
     changes = diff_fields(old, model_values(locked, AUDITED_FIELDS))
     if not changes:
         return locked
@@ -114,7 +172,8 @@ def update_entry(*, actor: User, entry: DistributionLogEntry, data: Mapping[str,
     locked.version = F("version") + 1
     locked.save()
     locked.refresh_from_db()
-    record_event(actor=actor, action="distribution_entry.updated", target=locked, reason=reason, changes=changes)
+    record_event(actor=actor, action="distribution_entry.updated", target=locked, reason=reason, changes=changes,
+                 data=_waiting_data(waiting))
     touched.add_entry(locked)
     refresh_summaries(touched)
     return locked
@@ -143,28 +202,39 @@ def void_entry(*, actor: User | None, entry: DistributionLogEntry, reason: str,
 
 
 @transaction.atomic
-def confirm_entry(*, actor: User, entry: DistributionLogEntry, lot_number: str, version: int | None = None,
-                  reason: str = "") -> DistributionLogEntry:
-    """A person supplies the missing lot of a needs_review entry and confirms it."""
+def confirm_entry(*, actor: User, entry: DistributionLogEntry, lot_number: str = "", version: int | None = None,
+                  reason: str = "", customer: Customer | None = None, new_customer: bool = False
+                  ) -> DistributionLogEntry:
+    """A person confirms an entry waiting for review: supplies its missing lot and, for an entry whose
+    consignee was close to an existing customer, chooses that customer or a new one."""
     lot_number = (lot_number or "").strip()
-    if not lot_number:
-        raise ValidationError({"lot_number": "Enter the lot number before confirming."})
     locked = _locked(entry, version)
     if locked.status != Status.NEEDS_REVIEW:
         raise ValidationError("Only entries waiting for review can be confirmed.")
+    if not lot_number and not locked.lot_number:
+        raise ValidationError({"lot_number": "Enter the lot number before confirming."})
+    if locked.customer_id is None and customer is None and not new_customer:
+        raise ValidationError({"customer": "Choose the customer this shipment went to (or a new one) before "
+                                           "confirming."})
+    default_reason = ("lot supplied and entry confirmed" if locked.customer_id
+                      else "customer chosen and entry confirmed")
     touched = Touched()
     touched.add_entry(locked)
-    old = {"lot_number": locked.lot_number, "status": locked.status}
-    locked.lot_number = lot_number
-    locked.status = Status.ACTIVE
+    old = model_values(locked, ("customer", "lot_number", "status"))
+    locked.lot_number = lot_number or locked.lot_number
+    if locked.customer_id is None:
+        locked.customer = customer
+        _link_customer(entry=locked, actor=actor, reason=reason or default_reason,
+                       on_near_duplicate=OnNearDuplicate.CREATE, among=None)
+    _settle_status(locked)
     locked.updated_by = actor
     locked.full_clean()
     locked.version = F("version") + 1
     locked.save()
     locked.refresh_from_db()
     record_event(actor=actor, action="distribution_entry.confirmed", target=locked,
-                 reason=reason or "lot supplied and entry confirmed",
-                 changes=diff_fields(old, {"lot_number": lot_number, "status": Status.ACTIVE}))
+                 reason=reason or default_reason,
+                 changes=diff_fields(old, model_values(locked, ("customer", "lot_number", "status"))))
     touched.add_entry(locked)
     refresh_summaries(touched)
     return locked
@@ -172,41 +242,74 @@ def confirm_entry(*, actor: User, entry: DistributionLogEntry, lot_number: str, 
 
 @transaction.atomic
 def link_customers(*, actor: User | None, reason: str = "manage.py link_customers") -> dict[str, int]:
-    """Link every unlinked entry to a customer by canonical key (creating customers as needed). Idempotent."""
+    """Link every unlinked entry to a customer by canonical key, creating customers as needed. Idempotent.
+
+    A name close to an existing customer's (customers.matching) creates nothing: its entries wait in the
+    review queue for a person to choose, as a ShipStation entry would."""
     unlinked = list(DistributionLogEntry.objects.filter(customer__isnull=True)
                     .values("id", "facility_name", *ADDRESS_FIELDS, "order_number", "lot_number", "ship_date",
-                            "sku", "customer_id"))
+                            "sku", "customer_id", "status"))
     if not unlinked:
-        return {"linked": 0, "customers_created": 0, "skipped": 0}
-    before = Customer.objects.count()
-    linkable = []
-    skipped = 0
+        return {"linked": 0, "customers_created": 0, "skipped": 0, "waiting": 0}
+    linkable, skipped = [], 0
     for row in unlinked:
         try:
             row["key"] = canonical_customer_key(row["facility_name"])
             linkable.append(row)
         except ValidationError:
             skipped += 1
-    customers = find_or_create_customers(records=linkable, actor=actor, reason=reason)
+    known = customers_for_keys({row["key"] for row in linkable})
+    name_of_key = {row["key"]: row["facility_name"] for row in linkable if row["key"] not in known}
+    similar = similar_customers_for(name_of_key.values())
+    close = {key for key, name in name_of_key.items() if similar.get(name)}
+    waiting = [row for row in linkable if row["key"] in close]
+    linkable = [row for row in linkable if row["key"] not in close]
+    customers, created = find_or_create_customers(records=linkable, actor=actor, reason=reason)
     by_customer: dict[int, list[int]] = {}
     for row in linkable:
         by_customer.setdefault(customers[row["key"]].pk, []).append(row["id"])
     for customer_id, ids in by_customer.items():
         for i in range(0, len(ids), 1000):
-            DistributionLogEntry.objects.filter(pk__in=ids[i:i + 1000], customer__isnull=True).update(
+            chunk = ids[i:i + 1000]
+            DistributionLogEntry.objects.filter(pk__in=chunk, customer__isnull=True).update(
                 customer_id=customer_id, version=F("version") + 1)
+            # Entries that waited only for their customer are now complete.
+            DistributionLogEntry.objects.filter(pk__in=chunk, status=Status.NEEDS_REVIEW).exclude(
+                lot_number="").update(status=Status.ACTIVE)
     record_events(actor=actor, events=[
         PendingEvent(action="distribution_entry.linked", target_type="distribution.distributionlogentry",
                      target_id=str(row["id"]), target_repr=f"{row['order_number']} · {row['sku']}", reason=reason,
-                     changes={"customer": [None, str(customers[row["key"]])]})
+                     changes={"customer": [None, str(customers[row["key"]])],
+                              **({"status": [row["status"], Status.ACTIVE]}
+                                 if row["status"] == Status.NEEDS_REVIEW and row["lot_number"] else {})})
         for row in linkable
     ])
+    _send_to_review(waiting, similar={key: similar[name] for key, name in name_of_key.items() if key in close},
+                    actor=actor, reason=reason)
     touched = Touched()
     for row in linkable:
         row["customer_id"] = customers[row["key"]].pk
         touched.add_entry(row)
     refresh_summaries(touched)
-    return {"linked": len(linkable), "customers_created": Customer.objects.count() - before, "skipped": skipped}
+    return {"linked": len(linkable), "customers_created": len(created), "skipped": skipped,
+            "waiting": len(waiting)}
+
+
+def _send_to_review(rows: list[dict[str, Any]], *, similar: Mapping[str, list[Match]], actor: User | None,
+                    reason: str) -> None:
+    """`similar`: {key: its close customers}."""
+    """Unlinked entries whose name is close to existing customers wait for a person (review queue)."""
+    moving = [row for row in rows if row["status"] == Status.ACTIVE]
+    DistributionLogEntry.objects.filter(pk__in=[row["id"] for row in moving]).update(
+        status=Status.NEEDS_REVIEW, version=F("version") + 1)
+    record_events(actor=actor, return_events=False, events=[
+        PendingEvent(action="distribution_entry.updated", target_type="distribution.distributionlogentry",
+                     target_id=str(row["id"]), target_repr=f"{row['order_number']} · {row['sku']}",
+                     reason=f"{reason}: the consignee is close to an existing customer; a person chooses",
+                     changes={"status": [Status.ACTIVE, Status.NEEDS_REVIEW]},
+                     data=_waiting_data(similar[row["key"]]))
+        for row in moving
+    ])
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ import factory
 from django.contrib.auth.models import Permission
 
 from customers.keys import canonical_customer_key
+from customers.matching import designators, match_words
 from silqeqms.models import User
 from tests.products.gtins import gtin14
 
@@ -43,6 +44,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
 
     facility_name = factory.Sequence(lambda n: f"General Hospital {n}")
     company_key = factory.LazyAttribute(lambda c: canonical_customer_key(c.facility_name))
+    match_words = factory.LazyAttribute(lambda c: match_words(c.facility_name))
+    match_designators = factory.LazyAttribute(lambda c: " ".join(designators(c.match_words)))
     address1 = factory.Faker("street_address")
     city = factory.Faker("city")
     state = factory.Faker("state_abbr")
@@ -123,8 +126,9 @@ class LotFactory(factory.django.DjangoModelFactory):
     manufacture_date = datetime.date(2026, 1, 15)
 
 
-def import_rows(actor, rows: list[dict], *, tag: str = "a"):
-    """Import `rows` (ImportLine values over small defaults) through the service, as file `{tag}.csv`."""
+def import_rows(actor, rows: list[dict], *, tag: str = "a", decisions=None):
+    """Import `rows` (ImportLine values over small defaults) through the service, as file `{tag}.csv`.
+    `decisions`: the person's answers to the preview (distribution.imports.decisions.ImportDecisions)."""
     from distribution.imports.lines import ImportLine
     from distribution.imports.writer import import_entries
 
@@ -132,7 +136,7 @@ def import_rows(actor, rows: list[dict], *, tag: str = "a"):
                                        "facility_name": "Hospital A", "order_number": "SO-1", **row})
              for n, row in enumerate(rows)]
     return import_entries(actor=actor, rows=lines, source="csv", reason="import", file_name=f"{tag}.csv",
-                          sha256=tag * 64)
+                          sha256=tag * 64, decisions=decisions)
 
 
 class RecallFactory(factory.django.DjangoModelFactory):

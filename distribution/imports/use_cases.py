@@ -2,17 +2,20 @@
 preview a file (nothing written), then import it (every line or none).
 
     preview = preview_csv_file(name=..., data=...)          # the page's preview / --dry-run
-    result = import_csv_file(actor=..., name=..., data=..., reason=...)
+    result = import_csv_file(actor=..., name=..., data=..., reason=..., decisions=...)
     preview = preview_pdf_files(files=[(name, data), ...])
-    result = import_pdf_files(actor=..., files=[(name, data), ...], reason=...)
+    result = import_pdf_files(actor=..., files=[(name, data), ...], reason=..., decisions=...)
 
 An import parses and plans again inside its transaction: what is written follows the same rules the
-person saw in the preview, against the log as it is at that moment.
+person saw in the preview, against the log as it is at that moment, with the person's answers to the
+preview's questions (imports.decisions: close customers, blank fields, possible corrections) checked
+against that fresh plan.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from distribution.imports.csv_file import CsvImportError, CsvParseResult, parse_distribution_csv
+from distribution.imports.decisions import DecisionsUsed, ImportDecisions, unused_decisions
 from distribution.imports.lines import ImportLine
 from distribution.imports.pdf import PdfImportError, PdfParseResult, parse_sales_order_pdf_safely
 from distribution.imports.planning import ImportPlan, plan_import
@@ -63,12 +67,13 @@ class CsvPreview:
 
     @property
     def can_import(self) -> bool:
-        return bool(self.parsed and self.parsed.ok and self.plan and not self.plan.problems and self.plan.to_create)
+        return bool(self.parsed and self.parsed.ok and self.plan and not self.plan.problems
+                    and (self.plan.to_create or self.plan.corrections))
 
     @property
     def nothing_new(self) -> bool:
         return bool(self.parsed and self.parsed.ok and self.plan and not self.plan.problems
-                    and not self.plan.to_create)
+                    and not self.plan.to_create and not self.plan.corrections)
 
 
 def preview_csv_file(*, name: str, data: bytes) -> CsvPreview:
@@ -84,7 +89,8 @@ def preview_csv_file(*, name: str, data: bytes) -> CsvPreview:
 
 
 def import_csv_file(*, actor: User | None, name: str, data: bytes, reason: str,
-                    batch_data: Mapping[str, Any] | None = None) -> ImportResult:
+                    batch_data: Mapping[str, Any] | None = None, decisions: ImportDecisions | None = None
+                    ) -> ImportResult:
     """Import every row of the CSV, or none: any problem raises ValidationError (one message each)."""
     try:
         parsed = parse_distribution_csv(data)
@@ -94,7 +100,7 @@ def import_csv_file(*, actor: User | None, name: str, data: bytes, reason: str,
         raise ValidationError([str(e) for e in parsed.errors])
     with _one_batch():
         return import_entries(actor=actor, rows=csv_rows_to_lines(parsed.rows), source=Source.CSV, reason=reason,
-                              file_name=name, sha256=sha256_of(data),
+                              file_name=name, sha256=sha256_of(data), decisions=decisions,
                               batch_data={"encoding": parsed.encoding, **(batch_data or {})})
 
 
@@ -124,7 +130,7 @@ def read_pdf_file(name: str, data: bytes) -> PdfFilePlan:
     plan = PdfFilePlan(file_name=name, sha256=sha256_of(data))
     previous = SourceDocument.objects.filter(sha256=plan.sha256).first()
     if previous:
-        plan.already_imported = f"{previous.uploaded_at:%Y-%m-%d} as {previous.original_name}"
+        plan.already_imported = f"on {previous.uploaded_at:%Y-%m-%d} as {previous.original_name}"
         return plan
     try:
         plan.result = parse_sales_order_pdf_safely(data, name)
@@ -149,17 +155,36 @@ class PdfPreview:
 
     @property
     def can_import(self) -> bool:
-        return bool(self.plan and not self.plan.problems and self.plan.to_create)
+        return bool(self.plan and not self.plan.problems and (self.plan.to_create or self.plan.corrections))
 
 
-def _renumbered(plans: Sequence[PdfFilePlan]) -> list[ImportLine]:
-    """The files' lines as one list, numbered as the preview shows them."""
+def _renumber(plans: Sequence[PdfFilePlan]) -> list[ImportLine]:
+    """Number the files' lines on from one file to the next (as the preview shows them, and as the
+    person's answers name them); the files' lines as one list."""
+    number = 0
+    for plan in plans:
+        plan.lines = [dataclasses.replace(line, line=number + i) for i, line in enumerate(plan.lines, start=1)]
+        number += len(plan.lines)
     return [line for plan in plans for line in plan.lines]
 
 
+def _read_files(files: Sequence[tuple[str, bytes]]) -> list[PdfFilePlan]:
+    """Each file read (or why not); a file repeated in one upload counts once."""
+    plans, first_name = [], {}
+    for name, data in files:
+        digest = sha256_of(data)
+        if digest in first_name:
+            plan = PdfFilePlan(file_name=name, sha256=digest, already_imported=f"in this upload as {first_name[digest]}")
+        else:
+            plan = read_pdf_file(name, data)
+            first_name[digest] = name
+        plans.append(plan)
+    return plans
+
+
 def preview_pdf_files(*, files: Sequence[tuple[str, bytes]]) -> PdfPreview:
-    preview = PdfPreview(files=[read_pdf_file(name, data) for name, data in files])
-    lines = _renumbered(preview.importable)
+    preview = PdfPreview(files=_read_files(files))
+    lines = _renumber(preview.importable)
     preview.plan = plan_import(lines, unknown_rep_is_error=False) if lines else None
     return preview
 
@@ -177,23 +202,30 @@ class PdfImportResult:
 
 
 def import_pdf_files(*, actor: User | None, files: Sequence[tuple[str, bytes]], reason: str,
-                     batch_data: Mapping[str, Any] | None = None) -> PdfImportResult:
+                     batch_data: Mapping[str, Any] | None = None, decisions: ImportDecisions | None = None
+                     ) -> PdfImportResult:
     """Every file's lines in one transaction, each entry linked to its stored original; a file imported
-    before is skipped. Any unreadable file or any line with a problem refuses the whole batch."""
+    before is skipped. Any unreadable file or any line with a problem refuses the whole batch. Lines are
+    numbered on across the files, as in the preview; `decisions` answer the preview's questions."""
     outcome = PdfImportResult()
+    decisions = decisions or ImportDecisions()
+    used = DecisionsUsed()
     with _one_batch(), transaction.atomic():
         outcome.batch_id = current_batch_id()
-        for name, data in files:
-            plan = read_pdf_file(name, data)
+        plans = _read_files(files)
+        for plan in plans:
+            if plan.error and not plan.already_imported:
+                raise ValidationError(plan.error)
+        _renumber([plan for plan in plans if plan.importable])
+        for plan, (name, data) in zip(plans, files, strict=True):
             if plan.already_imported:
                 outcome.files_skipped.append(name)
                 continue
-            if plan.error:
-                raise ValidationError(plan.error)
             document = store_source_document(actor=actor, name=name, data=data)
             result = import_entries(
                 actor=actor, rows=plan.lines, source=Source.PDF, reason=reason, file_name=name,
                 sha256=document.sha256, source_document=document, unknown_rep_is_error=False,
+                decisions=decisions, decisions_used=used,
                 batch_data={"pages": plan.result.page_count, "orders": [o.order_number for o in plan.result.orders],
                             **(batch_data or {})},
             )
@@ -203,4 +235,7 @@ def import_pdf_files(*, actor: User | None, files: Sequence[tuple[str, bytes]], 
             outcome.customers_created += result.customers_created
             outcome.entry_ids += result.entry_ids
             outcome.files_imported.append(name)
+        problems = unused_decisions(decisions, used)
+        if problems:
+            raise ValidationError(problems)
     return outcome

@@ -17,10 +17,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from customers.models import ADDRESS_FIELDS
-from customers.services import ensure_rep_assignments, find_or_create_customers
+from customers.models import ADDRESS_FIELDS, Customer
+from customers.services import ensure_rep_assignments, fill_blank_customer_fields, find_or_create_customers
+from distribution.imports.decisions import DecisionsUsed, ImportDecisions, apply_decisions, decisions_record
 from distribution.imports.lines import ImportLine
-from distribution.imports.planning import plan_import
+from distribution.imports.planning import ImportPlan, plan_import
 from distribution.models import DistributionLogEntry, SourceDocument, Status
 from distribution.services import ENTRY_WRITERS_LOCK
 from distribution.summaries import add_new_entries
@@ -39,6 +40,8 @@ class ImportResult:
     customers_created: int
     batch_id: str
     entry_ids: list[int]
+    corrections_skipped: int = 0
+    fields_filled: int = 0
 
 
 # The entry columns an import writes, in the order of the rows _import_rows() builds; every other
@@ -69,18 +72,26 @@ def _import_changes(r: ImportLine, customer: str | None, rep: str | None, status
 @transaction.atomic
 def import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: str, reason: str, file_name: str,
                    sha256: str, source_document: SourceDocument | None = None,
-                   batch_data: Mapping[str, Any] | None = None, unknown_rep_is_error: bool = True
+                   batch_data: Mapping[str, Any] | None = None, unknown_rep_is_error: bool = True,
+                   decisions: ImportDecisions | None = None, decisions_used: DecisionsUsed | None = None
                    ) -> ImportResult:
-    """All rows in one transaction, or none: any problem refuses the whole import before writing."""
+    """All rows in one transaction, or none: any problem refuses the whole import before writing.
+
+    `decisions`: the person's answers to the preview's questions (imports.decisions), checked against
+    the plan made here; without them a facility close to an existing customer refuses the import, no
+    customer field is filled and possible corrections are skipped. `decisions_used`: for an import of
+    several files, which then checks the answers across them (decisions.unused_decisions)."""
     with paused_gc():
         return _import_entries(actor=actor, rows=rows, source=source, reason=reason, file_name=file_name,
                                sha256=sha256, source_document=source_document, batch_data=batch_data,
-                               unknown_rep_is_error=unknown_rep_is_error)
+                               unknown_rep_is_error=unknown_rep_is_error, decisions=decisions or ImportDecisions(),
+                               decisions_used=decisions_used)
 
 
 def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: str, reason: str, file_name: str,
                     sha256: str, source_document: SourceDocument | None,
-                    batch_data: Mapping[str, Any] | None, unknown_rep_is_error: bool) -> ImportResult:
+                    batch_data: Mapping[str, Any] | None, unknown_rep_is_error: bool, decisions: ImportDecisions,
+                    decisions_used: DecisionsUsed | None) -> ImportResult:
     reason = require_reason(reason)
     # A second import running at once waits here, then plans against the first's committed rows, so
     # the same file confirmed twice (a double click, two tabs, two commands) is imported once.
@@ -88,16 +99,12 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
     plan = plan_import(rows, unknown_rep_is_error=unknown_rep_is_error)
     if plan.errors:
         raise ValidationError(plan.errors)
+    problems = apply_decisions(plan, decisions, used=decisions_used)
+    if problems:
+        raise ValidationError(problems)
     to_create = plan.to_create
-    # find_or_create_customers() uses the first record of each key: pass only that one.
-    first_of_key: dict[str, dict[str, str]] = {}
-    for p in to_create:
-        if p.customer_key not in first_of_key:
-            first_of_key[p.customer_key] = {"facility_name": p.row.facility_name,
-                                            **{k: getattr(p.row, k) for k in ADDRESS_FIELDS}}
-    customers = find_or_create_customers(records=first_of_key.values(), actor=actor,
-                                         reason=reason) if to_create else {}
-    customers_created = len(plan.new_customer_keys & set(customers))
+    customers, customers_created = _customers_of(plan, actor=actor, reason=reason)
+    fields_filled = _fill_confirmed(plan, actor=actor, reason=reason)
     source = str(source)  # a Source member is stored and audited as its value
     source_document_id = source_document.pk if source_document else None
     actor_id = actor.pk if actor else None
@@ -135,10 +142,12 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
         for p, pk, change in zip(to_create, entry_ids, changes, strict=True)
     )
     needs_review = sum(1 for p in to_create if not p.row.lot_number)
+    corrections_skipped = sum(1 for p in plan.corrections if not p.import_correction)
     summary = {
         "file_name": file_name, "sha256": sha256, "source": source, "rows": len(rows), "created": len(entry_ids),
         "duplicates_skipped": len(plan.duplicates), "needs_review": needs_review,
-        "customers_created": customers_created, **(batch_data or {}),
+        "customers_created": customers_created, "corrections_skipped": corrections_skipped,
+        "decisions": decisions_record(plan), **(batch_data or {}),
     }
     batch_event = PendingEvent(action="distribution.imported", target_type="distribution.import",
                                target_id=sha256[:16], target_repr=file_name, reason=reason, data=summary)
@@ -149,4 +158,35 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
                            reason=reason)
     add_new_entries(entry_ids)
     return ImportResult(created=len(entry_ids), duplicates=len(plan.duplicates), needs_review=needs_review,
-                        customers_created=customers_created, batch_id=current_batch_id(), entry_ids=entry_ids)
+                        customers_created=customers_created, batch_id=current_batch_id(), entry_ids=entry_ids,
+                        corrections_skipped=corrections_skipped, fields_filled=fields_filled)
+
+
+def _customers_of(plan: ImportPlan, *, actor: User | None, reason: str) -> tuple[dict[str, Customer], int]:
+    """{customer key: customer} for every line to write: found by key, linked by the person's choice,
+    or created (race-safe: a customer another writer creates meanwhile is linked, not duplicated).
+    Returns it with how many customers this import created."""
+    to_create = plan.to_create
+    customers = {p.customer_key: p.customer for p in to_create if p.customer is not None}
+    records = []
+    for key in sorted({p.customer_key for p in to_create} - customers.keys()):
+        new = plan.new_customers[key]
+        if new.choice is not None:
+            customers[key] = new.choice
+        else:
+            records.append({"facility_name": new.facility_name, **new.address})
+    created: set[str] = set()
+    if records:
+        found, created = find_or_create_customers(records=records, actor=actor, reason=reason)
+        customers.update(found)
+    return customers, len(created)
+
+
+def _fill_confirmed(plan: ImportPlan, *, actor: User | None, reason: str) -> int:
+    """The blank customer fields the person confirmed, each change audited with the import's reason."""
+    by_customer: dict[int, tuple[Customer, dict[str, str]]] = {}
+    for fill in plan.fills:
+        if fill.confirmed:
+            by_customer.setdefault(fill.customer.pk, (fill.customer, {}))[1][fill.field] = fill.value
+    return sum(len(fill_blank_customer_fields(customer=customer, incoming=values, actor=actor, reason=reason))
+               for customer, values in by_customer.values())

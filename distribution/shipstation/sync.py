@@ -425,8 +425,11 @@ def _item_problem(item: ShipmentItem, ref: str | None, seen: set[str]) -> str:
 
 def _create(shipment: Shipment, item: ShipmentItem, ref: str, *, ctx: _Context) -> DistributionLogEntry:
     rep = ctx.reps.get(str(shipment.store_id)) if shipment.store_id is not None else None
+    # A consignee close to an existing customer (but not it by key) creates no customer: the entry waits
+    # in the review queue, with the close customers, for a person to choose.
     return services.create_entry(actor=ctx.actor, data={**entry_values(shipment, item), "rep": rep},
-                                 source=Source.SHIPSTATION, external_ref=ref, reason=ctx.create_reason)
+                                 source=Source.SHIPSTATION, external_ref=ref, reason=ctx.create_reason,
+                                 on_near_duplicate=services.OnNearDuplicate.REVIEW)
 
 
 def _update(entry: DistributionLogEntry, shipment: Shipment, item: ShipmentItem, *, ctx: _Context,
@@ -440,9 +443,11 @@ def _update(entry: DistributionLogEntry, shipment: Shipment, item: ShipmentItem,
         result.errors.append(f"{label}: {conflict}")
     if not changes and not confirm_lot:
         return False
+    if confirm_lot and entry.customer_id is None:  # still waiting for its customer: the lot alone
+        changes, confirm_lot = {**changes, "lot_number": confirm_lot}, ""
     if changes:
         entry = services.update_entry(actor=ctx.actor, entry=entry, data=changes, reason=ctx.change_reason,
-                                      version=entry.version)
+                                      version=entry.version, on_near_duplicate=services.OnNearDuplicate.REVIEW)
     if confirm_lot:
         services.confirm_entry(actor=ctx.actor, entry=entry, lot_number=confirm_lot, version=entry.version,
                                reason=f"lot supplied by ShipStation (sync run {ctx.run.pk})")

@@ -12,12 +12,15 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from customers.matching import NearDuplicateFound, similar_customers_for, similar_customers_of
 from customers.models import ADDRESS_FIELDS
-from customers.selectors import customers_visible_to, is_rep_scoped
+from customers.selectors import customers_visible_to, is_rep_scoped, primary_rep_id
 from distribution import exports, selectors, services
 from distribution.filters import DistributionLogEntryFilterSet
 from distribution.forms import ConfirmForm, EntryEditForm, EntryForm, VoidForm
+from distribution.imports.decisions import NEW_CUSTOMER
 from distribution.models import DistributionLogEntry, Status
+from distribution.services import OnNearDuplicate
 from distribution.tables import DistributionLogEntryTable, ReviewQueueTable
 from silqeqms.audit import history_for
 from silqeqms.edits import StaleVersionError
@@ -68,7 +71,8 @@ class EntryCreateView(PermissionRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "customers": customers_visible_to(self.request.user)}
 
     def get_initial(self):
-        """`?customer=<id>` (back from "create one first") chooses that customer and fills the consignee."""
+        """`?customer=<id>` (back from "create one first") chooses that customer, fills the consignee and
+        defaults the rep to the customer's primary rep; the default country stays when it has none."""
         initial = {"country": "US"}
         customer_id = self.request.GET.get("customer", "")
         if customer_id.isdigit():
@@ -76,17 +80,29 @@ class EntryCreateView(PermissionRequiredMixin, FormView):
             if customer:
                 initial.update({"customer": customer.pk, "facility_name": customer.facility_name,
                                 **{f: getattr(customer, f) for f in ADDRESS_FIELDS if getattr(customer, f)}})
+                if rep := primary_rep_id(customer):
+                    initial["rep"] = rep
         return initial
 
     def form_valid(self, form):
         try:
-            entry = services.create_entry(actor=self.request.user, data=form.service_data())
+            entry = services.create_entry(actor=self.request.user, data=form.service_data(),
+                                          on_near_duplicate=_on_near_duplicate(form),
+                                          among=form.fields["customer"].queryset)
+        except NearDuplicateFound as error:
+            form.ask_about(error)
+            return self.form_invalid(form)
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Entry {entry.pk} saved" +
                          ("" if entry.lot_number else " — it waits in the review queue until its lot is known") + ".")
         return redirect(entry)
+
+
+def _on_near_duplicate(form: EntryForm) -> str:
+    """A person who answered "Did you mean …?" with "create a new customer" is not asked again."""
+    return OnNearDuplicate.CREATE if form.creates_new_customer else OnNearDuplicate.ASK
 
 
 class EntryDetailView(PermissionRequiredMixin, EntryObjectMixin, DetailView):
@@ -100,7 +116,11 @@ class EntryDetailView(PermissionRequiredMixin, EntryObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["history"] = history_for(self.object).select_related("actor")
-        context["confirm_form"] = ConfirmForm(initial={"version": self.object.version})
+        entry, matches = self.object, None
+        if entry.status == Status.NEEDS_REVIEW and entry.customer_id is None:
+            matches = similar_customers_of(entry.facility_name, among=customers_visible_to(self.request.user))
+        context["confirm_form"] = ConfirmForm(initial={"version": entry.version, "lot_number": entry.lot_number},
+                                              matches=matches, facility_name=entry.facility_name)
         return context
 
 
@@ -131,7 +151,12 @@ class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, FormView):
     def form_valid(self, form):
         try:
             entry = services.update_entry(actor=self.request.user, entry=self.entry, data=form.service_data(),
-                                          reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+                                          reason=form.cleaned_data["reason"], version=form.cleaned_data["version"],
+                                          on_near_duplicate=_on_near_duplicate(form),
+                                          among=form.fields["customer"].queryset)
+        except NearDuplicateFound as error:
+            form.ask_about(error)
+            return self.form_invalid(form)
         except StaleVersionError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -178,6 +203,9 @@ class EntryVoidView(PermissionRequiredMixin, EntryObjectMixin, FormView):
 
 
 class EntryConfirmView(PermissionRequiredMixin, EntryObjectMixin, View):
+    """POST from the review queue or the entry page: lot and (for an entry waiting for its customer) the
+    customer chosen among the close ones, or a new one."""
+
     permission_required = "distribution.edit"
 
     def get(self, request, pk):
@@ -187,17 +215,28 @@ class EntryConfirmView(PermissionRequiredMixin, EntryObjectMixin, View):
         entry = self.get_entry()
         form = ConfirmForm(request.POST)
         if form.is_valid():
+            choice = form.cleaned_data["customer_choice"]
+            customer = (customers_visible_to(request.user).filter(pk=int(choice)).first()
+                        if choice.isdigit() else None)
             try:
-                services.confirm_entry(actor=request.user, entry=entry, lot_number=form.cleaned_data["lot_number"],
-                                       version=form.cleaned_data["version"])
+                if choice.isdigit() and customer is None:
+                    raise ValidationError({"customer_choice": "That customer cannot be chosen: choose again."})
+                confirmed = services.confirm_entry(
+                    actor=request.user, entry=entry, lot_number=form.cleaned_data["lot_number"],
+                    version=form.cleaned_data["version"], customer=customer, new_customer=choice == NEW_CUSTOMER)
             except ValidationError as error:
                 apply_validation_error(form, error)
         if form.errors:
             for error in form.errors.values():
                 messages.error(request, f"Entry {entry.pk}: {' '.join(error)}")
         else:
-            messages.success(request, f"Entry {entry.pk} confirmed with lot {form.cleaned_data['lot_number']}.")
-        return redirect(request.POST.get("next") or entry.get_absolute_url())
+            messages.success(request, f"Entry {entry.pk} confirmed: lot {confirmed.lot_number}, customer "
+                                      f"{confirmed.customer}.")
+        return redirect(_local(request.POST.get("next")) or entry.get_absolute_url())
+
+
+def _local(url: str | None) -> str:
+    return url if url and url.startswith("/") and not url.startswith("//") else ""
 
 
 class ReviewQueueView(PermissionRequiredMixin, SingleTableMixin, FilterView):
@@ -209,6 +248,18 @@ class ReviewQueueView(PermissionRequiredMixin, SingleTableMixin, FilterView):
 
     def get_queryset(self):
         return selectors.review_queue(self.request.user)
+
+    def get_table(self, **kwargs):
+        """The page's entries waiting for their customer carry the customers close to their consignee
+        (`close_customers`), for the confirm cell: one finder call for the page."""
+        table = super().get_table(**kwargs)
+        waiting = [row.record for row in table.page.object_list if row.record.customer_id is None]
+        if waiting:
+            found = similar_customers_for({e.facility_name for e in waiting},
+                                          among=customers_visible_to(self.request.user))
+            for entry in waiting:
+                entry.close_customers = found.get(entry.facility_name, [])
+        return table
 
 
 class ExportView(PermissionRequiredMixin, View):

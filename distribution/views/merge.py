@@ -11,14 +11,14 @@ from django.views.generic import View
 from customers.forms import CustomerMergeForm
 from customers.models import Customer
 from customers.selectors import customer_search, customers_visible_to, similar_customers
-from customers.views import visible_customer
+from customers.views import FollowMergedCustomerMixin, visible_customer
 from distribution.merge import merge_customers, merge_preview
 from silqeqms.forms import apply_validation_error
 from silqeqms.permissions import PermissionRequiredMixin
 from silqeqms.wording import counted
 
 
-class CustomerMergeView(PermissionRequiredMixin, View):
+class CustomerMergeView(PermissionRequiredMixin, FollowMergedCustomerMixin, View):
     """GET: find the duplicate (suggestions by similar name, or a search) and preview what moves.
     POST: merge the duplicate into this customer (the survivor), with a reason."""
 

@@ -1,5 +1,7 @@
 // Search-as-you-type customer chooser for the distribution entry form. Choosing a customer sets
-// the hidden `customer` field and fills the consignee fields; typing a new name clears the choice.
+// the hidden `customer` field, fills the consignee fields (keeping the default country when the
+// customer has none) and defaults the rep to the customer's primary rep; typing a new name clears
+// the choice.
 (function () {
   "use strict";
   var box = document.querySelector(".customer-chooser");
@@ -11,13 +13,19 @@
   var timer = null, results = [], active = -1;
 
   function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; }
+  var rep = document.querySelector("select[name=rep]");
+  // The rep follows the chosen customer's primary rep, unless the person picked a rep themselves.
+  if (rep) rep.addEventListener("change", function () { rep.dataset.auto = ""; });
   function choose(c) {
     hidden.value = c.id;
     input.value = c.facility_name;
     fields.forEach(function (name) {
       var el = document.querySelector("[name=" + name + "]");
-      if (el) el.value = c[name] || "";
+      // A customer without a country keeps the form's default country.
+      if (el && (c[name] || name !== "country")) el.value = c[name] || "";
     });
+    var option = rep && c.primary_rep ? rep.querySelector("option[value='" + c.primary_rep + "']") : null;
+    if (option && (!rep.value || rep.dataset.auto === "1")) { rep.value = String(c.primary_rep); rep.dataset.auto = "1"; }
     close();
   }
   function render() {

@@ -108,7 +108,7 @@ def test_customer_lots_sum_units_per_lot_and_skip_pending_lots(customer, history
 
 
 def test_similar_customers_finds_close_spellings_best_first(customer):
-    close = CustomerFactory(facility_name="Hospitals A")  # HOSPITALSA vs HOSPITALA: ratio 0.947
+    close = CustomerFactory(facility_name="Hospitals A")  # HOSPITALS~HOSPITAL 16/17, A=A: (16+2)/(17+2)
     CustomerFactory(facility_name="Hospital Alpha")  # HOSPITALALPHA: ratio 0.818, too far
     CustomerFactory(facility_name="Mercy Clinic")
     found = similar_customers("hospital-a")

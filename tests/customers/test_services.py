@@ -16,6 +16,7 @@ from customers.services import (
     create_customer,
     delete_note,
     ensure_rep_assignment,
+    fill_blank_customer_fields,
     find_or_create_customer,
     remove_rep_assignment,
     update_customer,
@@ -68,12 +69,38 @@ def test_canonical_key_refuses_a_name_without_letters_or_digits(name):
     assert info.value.code == "blank_customer_key"
 
 
-@pytest.mark.parametrize("name", ["Ελληνικό Νοσοκομείο 2", "Городская больница 1", "1199"])
-def test_canonical_key_refuses_a_name_that_would_reduce_to_digits_alone(name):
-    """Otherwise every such name would share the key of its digits and be merged with strangers."""
-    with pytest.raises(ValidationError) as info:
-        canonical_customer_key(name)
-    assert info.value.code == "no_latin_letters"
+@pytest.mark.parametrize(("name", "key"), [
+    ("Ελληνικό Νοσοκομείο 2", "ELLINIKONOSOKOMEIO2"),
+    ("Городская больница 1", "GORODSKAYABOLUBQINITSA1"),  # ь has no Latin letter: its code point stands in
+    ("Поликлиника №1", "POLIKLINIKANO1"),
+    ("東京病院", "DONGJINGBINGYUAN"),
+    ("Øst Clinic", "OSTCLINIC"),
+    ("Łódź Szpital", "LODZSZPITAL"),
+    ("Ærø Klinik", "AEROKLINIK"),
+    ("Đà Nẵng Hospital", "DANANGHOSPITAL"),
+    ("1199", "1199"),
+])
+def test_canonical_key_transliterates_every_script_instead_of_refusing_it(name, key):
+    """Finding 1: non-Latin names no longer collapse to their digits (or to nothing) and are not refused."""
+    assert canonical_customer_key(name) == key
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("Поликлиника №1", "Больница №1"),
+    ("Больница №2", "Аптека №2"),
+    ("Øst Clinic", "St Clinic"),
+    ("東京病院", "大阪病院"),
+    ("Больница", "Болница"),  # the soft sign counts
+])
+def test_names_that_once_shared_a_key_now_have_their_own(one, other):
+    assert canonical_customer_key(one) != canonical_customer_key(other)
+
+
+def test_a_very_long_name_in_a_wide_script_still_fits_the_key_column():
+    name = "병원" * 120  # each syllable transliterates to several letters
+    key = canonical_customer_key(name)
+    assert len(key) == 255
+    assert key != canonical_customer_key("병원" * 119 + "의원")  # the digest keeps the tails apart
 
 
 # Create and find-or-create -----------------------------------------------------------------------
@@ -130,29 +157,50 @@ def test_find_or_create_finds_a_customer_by_alias():
     assert (customer, created) == (survivor, False)
 
 
-def test_find_or_create_fills_blank_fields_and_audits_it():
+def test_find_or_create_never_changes_an_existing_customer():
+    """Finding 5: a new distribution record does not fill or overwrite the customer record (its consignee
+    address stays on the entry); fills happen only through fill_blank_customer_fields, confirmed."""
+    existing = CustomerFactory(facility_name="Hospital A", address1="9 Elm St", city="", state="TX")
+    customer, created = find_or_create_customer(facility_name="Hospital A", actor=None, address1="1 Main St",
+                                                city="Austin", state="TX")
+    assert (customer, created) == (existing, False)
+    existing.refresh_from_db()
+    assert (existing.address1, existing.city, existing.version) == ("9 Elm St", "", 1)
+    assert not AuditEvent.objects.exists()
+
+
+def test_fill_blank_customer_fields_fills_only_blanks_and_audits_it():
     actor = UserFactory()
     existing = CustomerFactory(facility_name="Hospital A", address1="", city="", postal_code="78701")
-    customer, created = find_or_create_customer(facility_name="Hospital A", actor=actor, address1="1 Main St",
-                                                city="Austin", postal_code="99999")
-    assert not created
+    changes = fill_blank_customer_fields(customer=existing, actor=actor, reason="March import",
+                                         incoming={"address1": "1 Main St", "city": "Austin", "postal_code": "99999"})
+    assert changes == {"address1": ["", "1 Main St"], "city": ["", "Austin"]}
     existing.refresh_from_db()
-    assert (existing.address1, existing.city) == ("1 Main St", "Austin")
-    assert existing.postal_code == "78701"  # filled fields are never overwritten
+    assert (existing.address1, existing.city, existing.postal_code) == ("1 Main St", "Austin", "78701")
     assert existing.version == 2
     (event,) = events("customer.updated")
-    assert event.actor == actor
-    assert event.changes == {"address1": ["", "1 Main St"], "city": ["", "Austin"]}
-    assert event.reason  # says why a machine changed the record
+    assert (event.actor, event.reason, event.changes) == (actor, "March import", changes)
 
 
-def test_find_or_create_never_overwrites_filled_fields():
-    existing = CustomerFactory(facility_name="Hospital A", address1="9 Elm St", city="Dallas", state="TX")
-    find_or_create_customer(facility_name="Hospital A", actor=None, address1="1 Main St", city="Austin",
-                            state="TX")
-    existing.refresh_from_db()
-    assert (existing.address1, existing.city, existing.version) == ("9 Elm St", "Dallas", 1)
-    assert not AuditEvent.objects.exists()
+@pytest.mark.parametrize("data", [{"state": None}, {"city": None, "email": None, "is_active": None}])
+def test_create_customer_treats_none_as_blank(data):
+    """Finding 6: None and "" are the same blank to every customer service (never an IntegrityError)."""
+    customer = create_customer(actor=None, data={"facility_name": "Blank Fields Clinic", **data})
+    assert (customer.state, customer.city, customer.email, customer.is_active) == ("", "", "", True)
+
+
+def test_update_customer_treats_none_as_blank():
+    customer = CustomerFactory(city="Austin", phone="555")
+    updated = update_customer(actor=UserFactory(), customer=customer, data={"city": None, "phone": None},
+                              reason="moved", version=customer.version)
+    assert (updated.city, updated.phone) == ("", "")
+    (event,) = events("customer.updated")
+    assert event.changes == {"city": ["Austin", ""], "phone": ["555", ""]}
+
+
+def test_create_customer_stores_the_words_the_near_duplicate_finder_compares():
+    customer = create_customer(actor=None, data={"facility_name": "St. Mary's Hosp, Inc."})
+    assert customer.match_words == "HOSPITAL MARYS SAINT"
 
 
 # Update ----------------------------------------------------------------------------------------------
@@ -331,8 +379,9 @@ def test_merge_moves_entries_notes_and_reps_and_keeps_the_spelling_as_an_alias()
     actor = UserFactory(username="merger")
     survivor, _ = find_or_create_customer(facility_name="Saint Mary Hospital", actor=actor)
     create_entry(actor=actor, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-1"))
+    # "St Mary Hosp" is close to "Saint Mary Hospital": here a person said "create new" (a mistake to merge).
     duplicate_entry = create_entry(actor=actor, data=entry_data(facility_name="St Mary Hosp", order_number="SO-2",
-                                                                lot_number="LOT9"))
+                                                                lot_number="LOT9"), on_near_duplicate="create")
     create_entry(actor=actor, data=entry_data(facility_name="St Mary Hosp", order_number="SO-1", quantity=2))
     duplicate = duplicate_entry.customer
     assert duplicate != survivor

@@ -565,7 +565,16 @@ def test_search_returns_json_and_excludes_customers_a_rep_cannot_see(rep_client,
         "id": assigned.pk, "facility_name": "Assigned Clinic", "address1": assigned.address1,
         "address2": assigned.address2, "city": assigned.city, "state": assigned.state,
         "postal_code": assigned.postal_code, "country": assigned.country, "url": assigned.get_absolute_url(),
+        "primary_rep": None,
     }
+
+
+def test_search_gives_each_customers_primary_rep_for_the_entry_form(admin_client, rep_user):
+    """Finding 8: the entry form defaults the rep to the chosen customer's primary rep."""
+    customer = CustomerFactory(facility_name="Primary Clinic")
+    RepAssignmentFactory(customer=customer, rep=rep_user, is_primary=True)
+    (result,) = admin_client.get(url("customer_search"), {"q": "primary"}).json()["results"]
+    assert result["primary_rep"] == rep_user.pk
 
 
 def test_search_returns_at_most_ten(admin_client):
@@ -581,7 +590,8 @@ def test_search_returns_at_most_ten(admin_client):
 def spellings(admin_user):
     survivor = CustomerFactory(facility_name="Saint Mary Hospital")
     create_entry(actor=admin_user, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-1"))
-    create_entry(actor=admin_user, data=entry_data(facility_name="Saint Mary Hospita", order_number="SO-2"))
+    create_entry(actor=admin_user, data=entry_data(facility_name="Saint Mary Hospita", order_number="SO-2"),
+                 on_near_duplicate="create")  # a person said "a new customer": the slip to merge later
     duplicate = Customer.objects.get(company_key="SAINTMARYHOSPITA")
     CustomerNoteFactory(customer=duplicate)
     return survivor, duplicate

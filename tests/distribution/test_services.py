@@ -251,16 +251,17 @@ def test_link_customers_links_unlinked_entries_and_is_idempotent(actor):
     DistributionLogEntryFactory.create_batch(3, customer=None, facility_name="Mercy Clinic")
     DistributionLogEntryFactory(customer=None, facility_name="Valley Hospital")
     first = services.link_customers(actor=None)
-    assert first == {"linked": 4, "customers_created": 2, "skipped": 0}
+    assert first == {"linked": 4, "customers_created": 2, "skipped": 0, "waiting": 0}
     assert not DistributionLogEntry.objects.filter(customer__isnull=True).exists()
-    assert services.link_customers(actor=None) == {"linked": 0, "customers_created": 0, "skipped": 0}
+    assert services.link_customers(actor=None) == {"linked": 0, "customers_created": 0, "skipped": 0, "waiting": 0}
     assert verify_summaries() == []
 
 
 def test_merge_moves_entries_and_keeps_the_duplicate_spelling_as_an_alias(actor):
     a = services.create_entry(actor=actor, data=entry_data(facility_name="St. Mary Hospital"))
-    b = services.create_entry(
-        actor=actor, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-9")
+    b = services.create_entry(  # close to "St. Mary Hospital": a person chose "a new customer"
+        actor=actor, data=entry_data(facility_name="Saint Mary Hospital", order_number="SO-9"),
+        on_near_duplicate=services.OnNearDuplicate.CREATE,
     )
     survivor, duplicate = a.customer, b.customer
     merge_customers(actor=actor, survivor=survivor, duplicate=duplicate, reason="same hospital")

@@ -31,7 +31,7 @@ from distribution.summaries import verify_summaries
 from silqeqms.audit import history_for, verify_chain
 from silqeqms.models import AuditEvent
 from tests.distribution.shipstation_fake import FakeShipStation, make_item, make_shipment
-from tests.factories import UserFactory
+from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +186,7 @@ def test_the_facility_is_the_ship_to_name_when_there_is_no_company(run_sync, fak
 
 
 def test_entries_link_to_customers_by_canonical_key(run_sync, fake):
-    existing = Customer.objects.create(company_key="HOPITALSAINTEANNE", facility_name="Hôpital Sainte-Anne")
+    existing = CustomerFactory(facility_name="Hôpital Sainte-Anne")
     fake.shipments = [
         shipment(1, ship_to={"company": "HOPITAL SAINTE ANNE"}),
         shipment(2, ship_to={"company": "Hôpital Sainte-Anne"}),
@@ -200,6 +200,34 @@ def test_entries_link_to_customers_by_canonical_key(run_sync, fake):
     }
     assert DistributionLogEntry.objects.get(order_number="SO-3").customer.company_key == "MERCYCLINIC"
     assert Customer.objects.count() == 2
+
+
+def test_a_consignee_close_to_a_customer_waits_in_the_review_queue_instead_of_making_a_customer(run_sync, fake):
+    """Finding 2, ShipStation: no customer is created silently beside "St. Mary's Hospital"."""
+    st_marys = CustomerFactory(facility_name="St. Mary's Hospital")
+    fake.shipments = [shipment(1, ship_to={"company": "Saint Marys Hospital"})]
+
+    run = run_sync()
+
+    waiting = DistributionLogEntry.objects.get()
+    assert (waiting.customer, waiting.status, waiting.lot_number, run.created) == (
+        None, Status.NEEDS_REVIEW, "SLQ-24001", 1)
+    assert list(Customer.objects.all()) == [st_marys]
+    event = history_for(waiting).get(action="distribution_entry.created")
+    assert event.data["similar_customers"] == [{"id": st_marys.pk, "name": "St. Mary's Hospital", "score": 100}]
+
+
+def test_a_resync_of_an_entry_waiting_for_its_customer_keeps_it_waiting_and_takes_a_new_lot(run_sync, fake):
+    CustomerFactory(facility_name="St. Mary's Hospital")
+    fake.shipments = [shipment(1, lot=None, ship_to={"company": "Saint Marys Hospital"})]
+    run_sync()
+    fake.shipments = [shipment(1, lot="SLQ-9", ship_to={"company": "Saint Marys Hospital"})]
+
+    run_sync()
+
+    waiting = DistributionLogEntry.objects.get()
+    assert (waiting.customer, waiting.status, waiting.lot_number) == (None, Status.NEEDS_REVIEW, "SLQ-9")
+    assert Customer.objects.count() == 1
 
 
 def test_an_item_without_a_lot_option_waits_for_review(run_sync, fake):
@@ -419,6 +447,25 @@ def test_a_new_consignee_name_relinks_the_entry_to_its_customer(run_sync, fake):
         "MERCYCLINIC",
         1,
     )
+
+
+def test_a_consignee_renamed_to_a_name_close_to_another_customer_waits_for_a_person(run_sync, fake):
+    """Finding 3 with ShipStation: the entry leaves its old customer; the near-duplicate question goes
+    to the review queue instead of making a customer."""
+    st_marys = CustomerFactory(facility_name="St. Mary's Hospital")
+    fake.shipments = [shipment(1, ship_to={"company": "Hospital A"})]
+    run_sync()
+    old_customer = DistributionLogEntry.objects.get().customer
+    fake.shipments[0]["shipTo"]["company"] = "Saint Marys Hospital"
+
+    run_sync()
+
+    changed = DistributionLogEntry.objects.get()
+    assert (changed.customer, changed.status) == (None, Status.NEEDS_REVIEW)
+    assert old_customer.order_summaries.count() == 0
+    event = history_for(changed).get(action="distribution_entry.updated")
+    assert event.changes["customer"] == ["Hospital A", None]
+    assert event.data["similar_customers"][0]["id"] == st_marys.pk
 
 
 def test_a_voided_shipment_voids_its_entries(run_sync, fake, actor):

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from customers.models import Customer
+from distribution.imports.decisions import ImportDecisions
 from distribution.merge import merge_customers
 from distribution.models import (
     CustomerOrderStats,
@@ -70,7 +71,7 @@ def test_an_import_into_existing_orders_lots_and_days_moves_their_dates_both_way
         {"lot_number": "L-1", "ship_date": D(2026, 2, 1), "quantity": 2},  # earlier than the order's first line
         {"lot_number": "L-1", "ship_date": D(2026, 3, 5), "quantity": 3},  # later than its last
         {"lot_number": "L-1", "ship_date": D(2026, 2, 10), "quantity": 1},  # the same day × SKU again
-    ])
+    ], decisions=ImportDecisions(import_corrections=True))  # each differs from SO-1's line: a person said "add"
     assert verify_summaries() == []
     order = OrderSummary.objects.get()
     assert (order.first_ship_date, order.last_ship_date, order.units, order.lines) == (
@@ -192,7 +193,9 @@ def _write(actor, step: int, kind: str, *args) -> None:
     elif kind == "confirm":
         waiting = [e for e in live if e.status == Status.NEEDS_REVIEW]
         if waiting:
-            confirm_entry(actor=actor, entry=waiting[args[0] % len(waiting)], lot_number=args[1])
+            entry = waiting[args[0] % len(waiting)]
+            # An entry written without a customer needs one chosen when it is confirmed: a new one here.
+            confirm_entry(actor=actor, entry=entry, lot_number=args[1], new_customer=entry.customer_id is None)
     elif kind == "import":
         import_rows(actor, args[0], tag=f"{step:x}")
     elif kind == "unlinked":

@@ -96,8 +96,10 @@ def test_a_customer_from_creation_to_merge(page, live_server, login, people):
     expect(history.get_by_role("row").filter(has_text="customer_note.deleted")).to_contain_text(
         "Dock closes at 5pm.")
 
-    # An import brought a second spelling of the same hospital: merge it.
-    create_entry(actor=people, data=entry_data(facility_name="Hopital Ste-Anne", city="Lyon", order_number="SO-77"))
+    # A second spelling of the same hospital was made a customer (someone answered "a new customer" to
+    # "Did you mean …?"): merge it.
+    create_entry(actor=people, data=entry_data(facility_name="Hopital Ste-Anne", city="Lyon", order_number="SO-77"),
+                 on_near_duplicate="create")
     page.get_by_role("link", name="Merge a duplicate…").click()
     page.get_by_role("link", name="Hopital Ste-Anne").click()
     expect(page.get_by_text("distribution entries move")).to_be_visible()

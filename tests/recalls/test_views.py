@@ -136,7 +136,7 @@ def test_the_recall_list_runs_a_fixed_number_of_queries(quality_client, quality,
 def test_later_shipments_are_flagged_on_the_page_and_added_with_a_reason(quality_client, quality, ship, draft):
     recall = open_with(ship, draft, quality, 1)
     late = ship(facility_name="Late Clinic", quantity=3)
-    ship(facility_name="Later Clinic", quantity=2)
+    ship(facility_name="Valley Surgery Center", quantity=2)
     page = html(quality_client.get(recall.get_absolute_url()))
     assert "2 new shipments in scope since opening" in page
     listing = quality_client.get(reverse("recalls:later_shipments", args=[recall.pk]))

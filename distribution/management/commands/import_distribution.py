@@ -3,6 +3,12 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from distribution.imports.cli import (
+    add_decision_arguments,
+    decisions_from_options,
+    describe_questions,
+    unanswered,
+)
 from distribution.imports.use_cases import import_csv_file, preview_csv_file
 
 
@@ -13,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--reason", default="", help="Why these records are imported (required unless --dry-run).")
         parser.add_argument("--dry-run", action="store_true")
+        add_decision_arguments(parser)
 
     def handle(self, *args, file: Path, reason: str, dry_run: bool, **options):
         if not file.is_file():
@@ -28,16 +35,22 @@ class Command(BaseCommand):
             for problem in problems[:200]:
                 self.stderr.write(f"  {problem}")
             raise CommandError(f"{len(problems)} problems: nothing was imported.")
+        for line in describe_questions(plan):
+            self.stdout.write(line)
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
             return
         if not reason.strip():
             raise CommandError("Give --reason: it is recorded in the audit trail.")
+        if stop := unanswered(plan, options):
+            raise CommandError(stop)
         try:
             result = import_csv_file(actor=None, name=file.name, data=data, reason=reason,
-                                     batch_data={"via": "manage.py import_distribution"})
+                                     batch_data={"via": "manage.py import_distribution"},
+                                     decisions=decisions_from_options(options))
         except ValidationError as error:
             raise CommandError("Nothing was imported: " + "; ".join(error.messages)) from None
         self.stdout.write(self.style.SUCCESS(
-            f"Imported {result.created} entries ({result.duplicates} duplicates skipped, {result.needs_review} "
-            f"waiting for review, {result.customers_created} new customers). Batch {result.batch_id}."))
+            f"Imported {result.created} entries ({result.duplicates} duplicates skipped, {result.corrections_skipped} "
+            f"possible corrections skipped, {result.needs_review} waiting for review, {result.customers_created} new "
+            f"customers, {result.fields_filled} customer fields filled). Batch {result.batch_id}."))

@@ -3,6 +3,12 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from distribution.imports.cli import (
+    add_decision_arguments,
+    decisions_from_options,
+    describe_questions,
+    unanswered,
+)
 from distribution.imports.pdf import MAX_PDF_BYTES
 from distribution.imports.use_cases import import_pdf_files, preview_pdf_files
 
@@ -14,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--reason", default="", help="Why these records are imported (required unless --dry-run).")
         parser.add_argument("--dry-run", action="store_true")
+        add_decision_arguments(parser)
 
     def handle(self, *args, files: list[Path], reason: str, dry_run: bool, **options):
         for path in files:
@@ -42,14 +49,19 @@ class Command(BaseCommand):
             for problem in preview.plan.problems:
                 self.stderr.write(f"  {problem}")
             raise CommandError("Nothing was imported.")
+        for line in describe_questions(preview.plan):
+            self.stdout.write(line)
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
             return
         if not reason.strip():
             raise CommandError("Give --reason: it is recorded in the audit trail.")
+        if stop := unanswered(preview.plan, options):
+            raise CommandError(stop)
         try:
             result = import_pdf_files(actor=None, files=contents, reason=reason,
-                                      batch_data={"via": "manage.py import_distribution_pdf"})
+                                      batch_data={"via": "manage.py import_distribution_pdf"},
+                                      decisions=decisions_from_options(options))
         except ValidationError as error:
             raise CommandError("Nothing was imported: " + "; ".join(error.messages)) from None
         self.stdout.write(self.style.SUCCESS(

@@ -12,4 +12,6 @@ class Command(BaseCommand):
             counts = link_customers(actor=None)
         self.stdout.write(self.style.SUCCESS(
             f"Linked {counts['linked']} entries; created {counts['customers_created']} customers; "
-            f"{counts['skipped']} entries have a facility name with no letters or digits and stay unlinked."))
+            f"{counts['skipped']} entries have a facility name with no letters or digits and stay unlinked; "
+            f"{counts['waiting']} entries name a facility close to an existing customer and wait in the review "
+            "queue for a person to choose."))
