@@ -17,8 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView, View
-from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig
 
 from customers.filters import CustomerFilterSet
 from customers.forms import (
@@ -55,6 +54,7 @@ from customers.services import (
 )
 from customers.tables import CustomerTable
 from silqeqms.forms import apply_validation_error
+from silqeqms.lists import TableListView
 from silqeqms.models import User
 from silqeqms.permissions import PermissionRequiredMixin, permission_denied_message
 from silqeqms.tables import AuditEventTable
@@ -148,7 +148,7 @@ class CustomerProfileMixin:
         return render(self.request, self.profile_template, context)
 
 
-class CustomerListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class CustomerListView(PermissionRequiredMixin, TableListView):
     permission_required = "customers.view"
     table_class = CustomerTable
     filterset_class = CustomerFilterSet

@@ -10,8 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, View
-from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig
 
 from products import services
 from products.csv_import import COLUMNS, ProductCsvError, parse_products_csv
@@ -37,6 +36,7 @@ from products.selectors import (
 )
 from products.tables import LotTable, ProductTable
 from silqeqms.forms import apply_validation_error
+from silqeqms.lists import TableListView
 from silqeqms.permissions import PermissionRequiredMixin, permission_denied_message
 from silqeqms.tables import AuditEventTable
 
@@ -60,7 +60,7 @@ def history_table(request: HttpRequest, events) -> AuditEventTable:
 # Products ---------------------------------------------------------------------------------------------
 
 
-class ProductListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class ProductListView(PermissionRequiredMixin, TableListView):
     permission_required = "products.view"
     table_class = ProductTable
     filterset_class = ProductFilterSet
@@ -221,7 +221,7 @@ class ProductImportView(PermissionRequiredMixin, View):
 # Lots ---------------------------------------------------------------------------------------------------
 
 
-class LotListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class LotListView(PermissionRequiredMixin, TableListView):
     permission_required = "products.view"
     table_class = LotTable
     filterset_class = LotFilterSet

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.views.generic import TemplateView, View
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from silqeqms.exports import AuditTrailExporter
 from silqeqms.filters import AuditEventFilterSet
+from silqeqms.lists import TableListView
 from silqeqms.models import AuditEvent
 from silqeqms.permissions import PermissionRequiredMixin
 from silqeqms.tables import AuditEventTable, DeferredJoinPaginator
@@ -20,7 +19,7 @@ class HomeView(TemplateView):
     template_name = "home.html"
 
 
-class AuditEventListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class AuditEventListView(PermissionRequiredMixin, TableListView):
     permission_required = "silqeqms.view_audit"
     model = AuditEvent
     table_class = AuditEventTable

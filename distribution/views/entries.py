@@ -9,8 +9,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from customers.matching import NearDuplicateFound, similar_customers_for, similar_customers_of
 from customers.models import ADDRESS_FIELDS
@@ -25,6 +23,7 @@ from distribution.tables import DistributionLogEntryTable, ReviewQueueTable
 from silqeqms.audit import history_for
 from silqeqms.edits import StaleVersionError
 from silqeqms.forms import apply_validation_error
+from silqeqms.lists import TableListView
 from silqeqms.permissions import PermissionRequiredMixin
 from silqeqms.tables import DeferredJoinPaginator
 
@@ -36,7 +35,7 @@ class EntryObjectMixin:
         return get_object_or_404(selectors.entries_visible_to(self.request.user), pk=self.kwargs["pk"])
 
 
-class EntryListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class EntryListView(PermissionRequiredMixin, TableListView):
     permission_required = "distribution.view"
     table_class = DistributionLogEntryTable
     filterset_class = DistributionLogEntryFilterSet
@@ -239,7 +238,7 @@ def _local(url: str | None) -> str:
     return url if url and url.startswith("/") and not url.startswith("//") else ""
 
 
-class ReviewQueueView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class ReviewQueueView(PermissionRequiredMixin, TableListView):
     permission_required = "distribution.view"
     table_class = ReviewQueueTable
     filterset_class = DistributionLogEntryFilterSet

@@ -19,14 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from silqeqms.jobs import selectors, services
 from silqeqms.jobs.filters import JobFilterSet
 from silqeqms.jobs.models import Job
 from silqeqms.jobs.registry import UnknownJobKind, all_kinds, get_kind, label_for
 from silqeqms.jobs.tables import JobTable, status_badge
+from silqeqms.lists import TableListView
 from silqeqms.middleware import client_ip
 from silqeqms.permissions import permission_denied_message
 
@@ -77,7 +76,7 @@ def startable_kinds(user) -> list:
     return [kind for kind in all_kinds() if kind.startable and user.has_perm(kind.permission)]
 
 
-class JobListView(SingleTableMixin, FilterView):
+class JobListView(TableListView):
     model = Job
     table_class = JobTable
     filterset_class = JobFilterSet

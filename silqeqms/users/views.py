@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.generic import FormView, View
-from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig
 
 from silqeqms.forms import apply_validation_error
+from silqeqms.lists import TableListView
 from silqeqms.models import User
 from silqeqms.permissions import PermissionRequiredMixin
 from silqeqms.tables import AuditEventTable
@@ -44,7 +44,7 @@ def _name(user: User) -> str:
     return f"{full} ({user.get_username()})" if full else user.get_username()
 
 
-class UserListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class UserListView(PermissionRequiredMixin, TableListView):
     permission_required = MANAGE_USERS
     table_class = UserTable
     filterset_class = UserFilterSet
