@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management.commands import flush as flush_command
+from hypothesis import settings as hypothesis_settings
 
 from silqeqms.audit import triggers as audit_triggers
 from silqeqms.permission_seeding import seed_permissions
 from tests.factories import UserFactory
+
+# Property tests draw the same examples on every run (CI must not turn red by chance); to search wider,
+# run them with HYPOTHESIS_PROFILE=explore, which draws new examples each time.
+hypothesis_settings.register_profile("repeatable", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=2000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 _original_flush = flush_command.Command.handle
 

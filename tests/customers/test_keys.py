@@ -25,8 +25,10 @@ from customers.keys import canonical_customer_key, latin_letters
 # Letters and digits of every script. Modifier letters (Lm) without a Latin form are apostrophes in
 # practice (ʻ ʼ) and count as punctuation: they are left out here and tested apart.
 LETTERS = st.characters(categories=["Lu", "Ll", "Lt", "Lo", "Nd", "Nl", "No"]).filter(
-    # Arabic presentation forms of diacritics alone (ﱞ) are "letters" with no letter in them.
-    lambda ch: not all(unicodedata.combining(x) or x.isspace() for x in unicodedata.normalize("NFKD", ch)))
+    # Arabic presentation forms of diacritics alone (ﱞ, or ﳲ: a tatweel, the modifier letter that only
+    # stretches a word, carrying marks) are "letters" with no letter in them.
+    lambda ch: not all(unicodedata.combining(x) or x.isspace() or unicodedata.category(x) == "Lm"
+                       for x in unicodedata.normalize("NFKD", ch)))
 SEPARATORS = st.sampled_from(list(" -.,'’&/()#\t\u00a0\u3000·"))
 NAMES = st.lists(st.one_of(LETTERS, SEPARATORS), min_size=1, max_size=30).map("".join).filter(
     lambda name: any(unicodedata.category(ch)[0] in "LN" for ch in name))
