@@ -270,10 +270,11 @@ def delete_note(*, actor: User, note: CustomerNote, reason: str) -> None:
 
 
 @transaction.atomic
-def ensure_rep_assignment(*, customer: Customer, rep: User, primary: bool = False, actor: User | None
-                          ) -> RepAssignment:
+def ensure_rep_assignment(*, customer: Customer, rep: User, primary: bool = False, actor: User | None,
+                          reason: str = "") -> RepAssignment:
     """Assign a rep (idempotent). primary=True demotes the previous primary in the same transaction.
-    A customer's first rep becomes its primary rep."""
+    A customer's first rep becomes its primary rep. `reason` is recorded with the events; a person who
+    changes an existing primary gives one (make_primary_rep)."""
     # Serialise per customer (NO KEY: entries being linked to it meanwhile need not wait for this).
     Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
     has_primary = RepAssignment.objects.filter(customer=customer, is_primary=True).exists()
@@ -282,7 +283,7 @@ def ensure_rep_assignment(*, customer: Customer, rep: User, primary: bool = Fals
         customer=customer, rep=rep, defaults={"assigned_by": actor, "is_primary": False}
     )
     if created:
-        record_event(actor=actor, action="rep_assignment.created", target=customer,
+        record_event(actor=actor, action="rep_assignment.created", target=customer, reason=reason,
                      changes={"rep": [None, rep.get_username()]})
     if primary and not assignment.is_primary:
         previous = RepAssignment.objects.filter(customer=customer, is_primary=True).select_related("rep").first()
@@ -290,10 +291,20 @@ def ensure_rep_assignment(*, customer: Customer, rep: User, primary: bool = Fals
             RepAssignment.objects.filter(pk=previous.pk).update(is_primary=False)
         RepAssignment.objects.filter(pk=assignment.pk).update(is_primary=True)
         assignment.is_primary = True
-        record_event(actor=actor, action="rep_assignment.primary_changed", target=customer,
+        record_event(actor=actor, action="rep_assignment.primary_changed", target=customer, reason=reason,
                      changes={"primary_rep": [previous.rep.get_username() if previous else None,
                                               rep.get_username()]})
     return assignment
+
+
+@transaction.atomic
+def make_primary_rep(*, customer: Customer, rep: User, actor: User, reason: str) -> RepAssignment:
+    """A person makes an assigned rep the primary one: a change to the customer's record like any other,
+    so it needs a reason (as removing a rep does)."""
+    reason = require_reason(reason)
+    if not RepAssignment.objects.filter(customer=customer, rep=rep).exists():
+        raise ValidationError({"rep": f"{rep.get_username()} is not assigned to this customer."})
+    return ensure_rep_assignment(customer=customer, rep=rep, primary=True, actor=actor, reason=reason)
 
 
 @transaction.atomic

@@ -48,6 +48,7 @@ from customers.services import (
     create_customer,
     delete_note,
     ensure_rep_assignment,
+    make_primary_rep,
     remove_rep_assignment,
     update_customer,
     update_note,
@@ -126,7 +127,7 @@ class CustomerProfileMixin:
 
     def history_table(self, customer: Customer) -> AuditEventTable:
         table = AuditEventTable(customer_history(customer), prefix="history-", orderable=False,
-                                exclude=["seq"])
+                                exclude=["seq"], empty_text="No change to this customer is recorded yet.")
         RequestConfig(self.request, paginate={"per_page": HISTORY_PER_PAGE}).configure(table)
         return table
 
@@ -336,7 +337,11 @@ class RepAssignView(PermissionRequiredMixin, FollowMergedCustomerMixin, Customer
             ensure_rep_assignment(customer=customer, rep=rep, primary=primary, actor=request.user)
             messages.success(request, f"{name} assigned{' as primary rep' if primary else ''}.")
         elif action == RepAssignmentForm.PRIMARY:
-            ensure_rep_assignment(customer=customer, rep=rep, primary=True, actor=request.user)
+            try:
+                make_primary_rep(customer=customer, rep=rep, actor=request.user, reason=request.POST.get("reason", ""))
+            except ValidationError:
+                messages.error(request, f"Give a reason to make {name} the primary rep. Nothing was changed.")
+                return redirect(profile_url(customer, "reps"))
             messages.success(request, f"{name} is now the primary rep.")
         else:
             try:

@@ -466,7 +466,9 @@ def test_assigning_two_reps_and_switching_the_primary(ops_client, ops_user, cust
     response = ops_client.post(reps, {"action": "assign", "rep": bob.pk})
     assert response["Location"] == customer.get_absolute_url() + "#reps"
     assert {a.rep: a.is_primary for a in customer.rep_assignments.all()} == {alice: True, bob: False}
-    ops_client.post(reps, {"action": "primary", "rep": bob.pk})
+    ops_client.post(reps, {"action": "primary", "rep": bob.pk})  # no reason: refused like a removal
+    assert {a.rep: a.is_primary for a in customer.rep_assignments.all()} == {alice: True, bob: False}
+    ops_client.post(reps, {"action": "primary", "rep": bob.pk, "reason": "Bob covers Texas now"})
     assert {a.rep: a.is_primary for a in customer.rep_assignments.all()} == {alice: False, bob: True}
     ops_client.post(reps, {"action": "remove", "rep": alice.pk})  # no reason: refused, nothing changes
     assert {a.rep for a in customer.rep_assignments.all()} == {alice, bob}
@@ -476,6 +478,8 @@ def test_assigning_two_reps_and_switching_the_primary(ops_client, ops_user, cust
     assert actions == ["rep_assignment.created", "rep_assignment.primary_changed", "rep_assignment.created",
                        "rep_assignment.primary_changed", "rep_assignment.removed"]
     assert set(audit_events().values_list("actor", flat=True)) == {ops_user.pk}
+    assert audit_events().filter(action="rep_assignment.primary_changed").order_by("seq").last().reason == (
+        "Bob covers Texas now")
 
 
 def test_only_sales_reps_can_be_assigned(ops_client, customer):

@@ -77,6 +77,7 @@ def test_a_customer_from_creation_to_merge(page, live_server, login, people):
     page.get_by_role("button", name="Assign", exact=True).click()
     reps = page.locator("#reps")
     expect(reps.get_by_role("row").filter(has_text="Riley Rep").locator(".badge")).to_have_text("primary")
+    reps.get_by_label("Reason to make sam the primary rep").fill("Sam took over the account")
     reps.get_by_role("button", name="Make sam the primary rep").click()
     expect(page.get_by_text("Sam Seller is now the primary rep.")).to_be_visible()
     expect(reps.get_by_role("row").filter(has_text="Sam Seller").locator(".badge")).to_have_text("primary")

@@ -39,7 +39,7 @@ def test_a_manager_reads_the_dashboard_changes_the_window_and_downloads_the_expo
     manager.groups.add(roles["admin"])
     login(manager)
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Sales Dashboard").click()
-    expect(page).to_have_title("Sales dashboard · SilqeQMS")
+    expect(page).to_have_title("Sales Dashboard · SilqeQMS")
     expect(stat(page, "total_orders_window")).to_have_text("2")
     expect(stat(page, "total_units_window")).to_have_text("12")
     expect(stat(page, "total_orders_lifetime")).to_have_text("3")

@@ -26,7 +26,7 @@ def test_an_admin_opens_the_audit_trail(page, live_server, login, roles):
     admin.groups.add(roles["admin"])
     login(admin)
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Audit Trail").click()
-    expect(page).to_have_title("Audit trail · SilqeQMS")
+    expect(page).to_have_title("Audit Trail · SilqeQMS")
     expect(page.get_by_role("cell", name="group.created").first).to_be_visible()
 
 

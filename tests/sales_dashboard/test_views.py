@@ -72,7 +72,7 @@ def test_the_page_shows_the_window_figures_and_its_title(viewer_client, ship):
     response = viewer_client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<title>Sales dashboard · SilqeQMS</title>" in html
+    assert "<title>Sales Dashboard · SilqeQMS</title>" in html
     assert page_stats(html) == {
         "total_orders_window": 1, "total_orders_lifetime": 2, "total_units_window": 3,
         "active_customers_window": 1, "total_customers_lifetime": 2, "first_time_customers": 2,

@@ -33,3 +33,12 @@ def test_a_status_the_customer_list_does_not_know_is_shown_as_a_filter_problem(a
     assert "nothing is listed until it is fixed" in html
     assert "maybe is not one of the available choices" in html
     assert response.context["table"].paginator.count == 0
+
+
+def test_each_section_page_is_headed_and_titled_as_the_navigation_names_it(admin_client):
+    from silqeqms.navigation import SECTIONS
+
+    for section in SECTIONS:
+        html = admin_client.get(reverse(section.url_name)).content.decode()
+        assert f"<h1>{section.title}" in html, section.title
+        assert f"<title>{section.title} · SilqeQMS</title>" in html, section.title
