@@ -98,13 +98,13 @@ def new_lot_problems(pairs: Sequence[tuple[str, str]]) -> dict[int, str]:
     """{index: why} for the (SKU, lot number) pairs whose lot number breaks the rule for new lots
     (products.identifiers: letters, digits and - . _ /, at most 20) and is not a lot already recorded
     for that SKU's product. No query when every lot number keeps the rule; else two."""
+    verdicts: dict[str, str] = {}  # each distinct lot number judged once: an import repeats a few
     suspect: dict[int, str] = {}
     for index, (_, number) in enumerate(pairs):
-        if (number or "").strip():
-            try:
-                clean_lot_number(number)
-            except ValidationError as error:
-                suspect[index] = error.messages[0]
+        if number not in verdicts:
+            verdicts[number] = _new_lot_problem(number)
+        if verdicts[number]:
+            suspect[index] = verdicts[number]
     if not suspect:
         return {}
     products = products_by_sku(pairs[index][0] for index in suspect)
@@ -117,6 +117,16 @@ def new_lot_problems(pairs: Sequence[tuple[str, str]]) -> dict[int, str]:
 
     return {index: f"{message} (the rule for a lot not yet in the product catalogue)"
             for index, message in suspect.items() if not is_recorded(index)}
+
+
+def _new_lot_problem(number: str) -> str:
+    if not (number or "").strip():
+        return ""
+    try:
+        clean_lot_number(number)
+    except ValidationError as error:
+        return error.messages[0]
+    return ""
 
 
 def record_lots(*, actor: User | None, lines: Iterable[tuple[str, str, datetime.date | None]], reason: str) -> None:

@@ -84,6 +84,21 @@ def product_for_gtin(gtin: str) -> Product | None:
     return Product.objects.filter(gtin=gtin).first()
 
 
+def products_by_gtin(gtins: Iterable[str]) -> dict[str, Product]:
+    """{each given GTIN (any length, as given) that is a product's: the product}; invalid ones are left
+    out. One query per IN_CHUNK distinct GTINs."""
+    wanted: dict[str, str] = {}
+    for gtin in gtins:
+        try:
+            wanted[gtin] = normalize_gtin(gtin)
+        except GS1Error:
+            continue
+    found: dict[str, Product] = {}
+    for chunk in _chunks(wanted.values()):
+        found.update({p.gtin: p for p in Product.objects.filter(gtin__in=chunk)})
+    return {gtin: found[normal] for gtin, normal in wanted.items() if normal in found}
+
+
 def lots_for_number(lot_number: str) -> list[Lot]:
     """Every lot (of any product) with this number, ignoring case: a lot trace shows each beside its
     consignees. One query."""
