@@ -227,7 +227,7 @@ def _dashboard_queries(client, params) -> tuple[int, int]:
 def test_the_page_and_the_json_cost_the_same_few_queries_whatever_the_data_size(
         viewer_client, clerk, django_assert_max_num_queries):
     viewer_client.get(URL)  # warm the session alike for both sizes
-    seed(clerk, orders=3)
+    seed(clerk, orders=3, start=500)  # shipped in the window (from 2026-04-19), as most of the large set
     small = {fmt: _dashboard_queries(viewer_client, {"format": fmt}) for fmt in ("html", "json")}
     seed(clerk, orders=400, lines=3, start=3)
     large = {fmt: _dashboard_queries(viewer_client, {"format": fmt}) for fmt in ("html", "json")}
