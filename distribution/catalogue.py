@@ -115,7 +115,7 @@ def new_lot_problems(pairs: Sequence[tuple[str, str]]) -> dict[int, str]:
         product = products.get(pairs[index][0])
         return product is not None and (product.pk, match_key(pairs[index][1])) in recorded
 
-    return {index: f"{message} (the rule for a lot not yet in the product catalogue)"
+    return {index: f"{message.rstrip('.')} (the rule for a lot not yet in the product catalogue)."
             for index, message in suspect.items() if not is_recorded(index)}
 
 
