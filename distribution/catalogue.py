@@ -34,13 +34,14 @@ from products.services import ensure_lots
 from silqeqms.models import User
 
 
-def check_lines(lines: Sequence[ShipLine]) -> dict[int, list[Problem]]:
-    """shipping_problems() of many lines, each distinct line judged once: an import repeats a few SKUs,
-    lots and days on thousands of lines. Three queries, as shipping_problems()."""
-    distinct: dict[ShipLine, int] = {}
+def check_lines(lines: Sequence[tuple[str, str, datetime.date | None, str]]) -> dict[int, list[Problem]]:
+    """shipping_problems() of many (SKU, lot number, ship date, UDI-DI) lines, each distinct line judged
+    once: an import repeats a few SKUs, lots and days on thousands of lines. Three queries, as
+    shipping_problems()."""
+    distinct: dict[tuple, int] = {}
     for line in lines:
         distinct.setdefault(line, len(distinct))
-    found = shipping_problems(list(distinct))
+    found = shipping_problems(ShipLine(*line) for line in distinct)
     if not found:
         return {}
     return {index: found[distinct[line]] for index, line in enumerate(lines) if distinct[line] in found}
@@ -133,11 +134,9 @@ def record_lots(*, actor: User | None, lines: Iterable[tuple[str, str, datetime.
     """Lots first seen on these (SKU, lot number, expiry date) lines are created `released`, with the
     expiry date the line's label gave (products.services.ensure_lots: SKUs not in the catalogue and
     blank lots are left out; a recorded lot is never changed here). A fixed number of queries."""
-    pairs, expiry_dates = [], {}
+    expiry_dates: dict[tuple[str, str], datetime.date | None] = {}  # each distinct pair once: a file repeats them
     for sku, number, expiry in lines:
-        if (sku or "").strip() and (number or "").strip():
-            pairs.append((sku, number))
-            if expiry is not None:
-                expiry_dates.setdefault((sku, number), expiry)
-    if pairs:
-        ensure_lots(actor=actor, lots=pairs, reason=reason, expiry_dates=expiry_dates)
+        if (sku or "").strip() and (number or "").strip() and expiry_dates.get((sku, number)) is None:
+            expiry_dates[(sku, number)] = expiry
+    if expiry_dates:
+        ensure_lots(actor=actor, lots=list(expiry_dates), reason=reason, expiry_dates=expiry_dates)

@@ -23,7 +23,6 @@ from distribution.fields import latest_ship_date
 from distribution.imports.lines import ImportLine, LineProblem, line_problems
 from distribution.imports.reps import rep_key, resolve_reps
 from distribution.models import DistributionLogEntry, Status
-from products.selectors import ShipLine
 from silqeqms.models import User
 
 
@@ -194,7 +193,7 @@ def _check_catalogue(planned: list[PlannedLine]) -> None:
     if not judged:
         return
     rows = [p.row for p in judged]
-    found = check_lines([ShipLine(r.sku, r.lot_number, r.ship_date, r.udi_di) for r in rows])
+    found = check_lines([(r.sku, r.lot_number, r.ship_date, r.udi_di) for r in rows])
     lots = new_lot_problems([(r.sku, r.lot_number) for r in rows])
     for index in sorted(found.keys() | lots.keys()):
         p = judged[index]
