@@ -16,7 +16,13 @@ from distribution.catalogue import CatalogueWarnings
 from distribution.models import DistributionLogEntry
 from products.models import Lot
 from silqeqms.audit import history_for
-from tests.factories import DistributionLogEntryFactory, LotFactory, ProductFactory, entry_data
+from tests.factories import (
+    CustomerFactory,
+    DistributionLogEntryFactory,
+    LotFactory,
+    ProductFactory,
+    entry_data,
+)
 from tests.products.gtins import gtin14, with_wrong_check_digit
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +224,17 @@ def test_the_confirm_form_checks_a_new_lot_number(client, ops_user, kit):
     assert "Lot number “L#1” contains “#”" in response.content.decode()
     waiting.refresh_from_db()
     assert waiting.lot_number == ""
+
+
+def test_an_unknown_sku_and_a_name_close_to_a_customer_are_each_asked_once(ops_client):
+    CustomerFactory(facility_name="St. Mary's Hospital")
+    data = form(sku="KTI-1", facility_name="Saint Marys Hospital")
+    asked = ops_client.post(NEW, data)
+    key = asked.context["form"].warnings_key
+    did_you_mean = ops_client.post(NEW, {**data, "warnings_seen": key})
+    html = did_you_mean.content.decode()
+    assert 'id="did-you-mean"' in html and f'name="warnings_seen" value="{key}"' in html  # the first answer kept
+    saved = ops_client.post(NEW, {**data, "warnings_seen": key, "customer_choice": "new",
+                                  "choice_for": "Saint Marys Hospital"})
+    assert saved.status_code == 302
+    assert DistributionLogEntry.objects.get().customer.facility_name == "Saint Marys Hospital"
