@@ -12,7 +12,7 @@
   var button = box.querySelector("button[data-fill]");
   var status = box.querySelector("[role=status]");
   var fields = ["udi_di", "sku", "lot_number", "expiry_date", "serial_number"];
-  var pending = null;
+  var pending = null, refused = null;  // the code on its way; the last code read and refused
 
   function say(text, isError) {
     status.textContent = text;
@@ -41,7 +41,7 @@
         return r.json().catch(function () { return { error: "The label could not be read (the server answered " + r.status + ")." }; });
       })
       .then(function (data) {
-        if (data.error) { say(data.error, true); input.select(); return; }
+        if (data.error) { refused = code; say(data.error, true); input.select(); return; }
         fields.forEach(function (name) {
           var el = form.elements[name];
           if (el) { el.value = data[name] || ""; el.dispatchEvent(new Event("change", { bubbles: true })); }
@@ -56,6 +56,8 @@
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter") { ev.preventDefault(); fill(); }
   });
+  // Saving with a code already refused in the field saves the entry (the server would only read it again).
+  form.addEventListener("submit", function () { if (input.value === refused) input.value = ""; });
   if (button) {
     button.hidden = false;
     button.addEventListener("click", fill);

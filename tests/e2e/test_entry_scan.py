@@ -106,3 +106,15 @@ def test_enter_in_the_customer_search_box_never_submits_the_form(page, live_serv
     page.wait_for_timeout(500)
     assert posted == []
     expect(page.get_by_label("Order number")).to_have_value("SO-7001")
+
+
+def test_saving_with_a_refused_code_still_in_the_scan_field_saves_the_entry(page, live_server, login, ops, kit):
+    open_form(page, live_server, login, ops)
+    page.get_by_label("SKU").fill("KIT-1")
+    scan = page.get_by_label("Scan label")
+    scan.fill("not a label")
+    scan.press("Enter")
+    expect(page.locator("#scan-status")).to_contain_text("is not a GS1 label")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("saved")).to_be_visible()
+    assert DistributionLogEntry.objects.get().sku == "KIT-1"
