@@ -21,11 +21,11 @@ EXPORT_COLUMNS = [*COLUMNS, "id", "status", "source"]
 # The model fields behind each export column (rep is exported as the username the import accepts).
 EXPORT_FIELDS = [("rep__username" if c == "rep" else c) for c in EXPORT_COLUMNS]
 # Never defused: numbers, dates and the fixed status/source codes.
-PLAIN_EXPORT_COLUMNS = {"ship_date", "quantity", "id", "status", "source"}
+PLAIN_EXPORT_COLUMNS = {"ship_date", "expiry_date", "quantity", "id", "status", "source"}
 
 LOT_TRACE_COLUMNS = ["lot_number", "ship_date", "facility_name", "address1", "address2", "city", "state",
-                     "postal_code", "country", "order_number", "sku", "udi_di", "quantity", "rep", "status",
-                     "entry_id"]
+                     "postal_code", "country", "order_number", "sku", "udi_di", "expiry_date", "serial_number",
+                     "quantity", "rep", "status", "entry_id"]
 
 
 class DistributionLogExporter(CsvExporter):
@@ -69,5 +69,6 @@ class LotTraceExporter(CsvExporter):
     def rows(self):
         for e in self.entries.exclude(status=Status.VOIDED).select_related("rep").iterator(chunk_size=2000):
             yield [self.lot, e.ship_date.isoformat(), e.facility_name, e.address1, e.address2, e.city, e.state,
-                   e.postal_code, e.country, e.order_number, e.sku, e.udi_di, e.quantity,
+                   e.postal_code, e.country, e.order_number, e.sku, e.udi_di,
+                   e.expiry_date.isoformat() if e.expiry_date else "", e.serial_number, e.quantity,
                    e.rep.username if e.rep_id else "", e.status, e.pk]

@@ -17,8 +17,11 @@ from distribution.models import DistributionLogEntry
 # The fields a person sets on an entry (the entry form, create and update), in the form's order.
 EDITABLE_FIELDS: tuple[str, ...] = (
     "ship_date", "order_number", "customer", "facility_name", *ADDRESS_FIELDS,
-    "sku", "udi_di", "lot_number", "quantity", "rep", "notes",
+    "sku", "udi_di", "lot_number", "expiry_date", "serial_number", "quantity", "rep", "notes",
 )
+# The fields a line's product and lot are judged by (products.selectors.shipping_problems): an edit that
+# changes none of them is not checked against the catalogue again.
+CATALOGUE_FIELDS: tuple[str, ...] = ("ship_date", "sku", "udi_di", "lot_number", "expiry_date")
 # What the audit trail records of an entry: what a person sets, plus what the system decides.
 AUDITED_FIELDS: tuple[str, ...] = (*EDITABLE_FIELDS, "status", "source", "external_ref")
 
@@ -61,6 +64,24 @@ def check_ship_date(ship_date: datetime.date | None) -> None:
     problem = ship_date_problem(ship_date)
     if problem:
         raise ValidationError({"ship_date": f"Ship date {ship_date:%Y-%m-%d} {problem}."})
+
+
+def expiry_problem(ship_date: datetime.date | None, expiry_date: datetime.date | None) -> str:
+    """"" when a line's own expiry date (from its UDI label) is plausible and not passed on the ship date,
+    else why not, to follow the date. A device may still ship on its expiry day (as a lot's expiry)."""
+    if not isinstance(expiry_date, datetime.date):
+        return ""
+    if expiry_date < EARLIEST_SHIP_DATE:
+        return f"is before {EARLIEST_SHIP_DATE:%Y}: check the year"
+    if isinstance(ship_date, datetime.date) and ship_date > expiry_date:
+        return f"is before the ship date {ship_date:%Y-%m-%d}: an expired device cannot be recorded as shipped"
+    return ""
+
+
+def check_expiry_date(ship_date: datetime.date | None, expiry_date: datetime.date | None) -> None:
+    problem = expiry_problem(ship_date, expiry_date)
+    if problem:
+        raise ValidationError({"expiry_date": f"Expiry date {expiry_date:%Y-%m-%d} {problem}."})
 
 
 def check_notes(notes: str | None) -> None:

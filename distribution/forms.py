@@ -6,33 +6,56 @@ from django import forms
 
 from customers.matching import Match, NearDuplicateFound
 from customers.models import Customer
+from distribution.catalogue import new_lot_problems
 from distribution.fields import EDITABLE_FIELDS, MAX_QUANTITY, NOTES_MAX_LENGTH, ship_date_problem
 from distribution.imports.csv_file import MAX_CSV_BYTES
 from distribution.imports.decisions import NEW_CUSTOMER, ImportDecisions
 from distribution.imports.pdf import MAX_PDF_BYTES, MAX_PDF_PAGES
 from distribution.imports.planning import ImportPlan
 from distribution.models import DistributionLogEntry
+from products.gs1 import GS1Error, normalize_gtin
+from products.selectors import Problem
 from silqeqms.forms import ReasonField
 from silqeqms.models import User
 
 
 class EntryForm(forms.ModelForm):
-    """Validates an entry; the view hands cleaned_data to distribution.services (never form.save())."""
+    """Validates an entry; the view hands cleaned_data to distribution.services (never form.save()).
+
+    `recorded`: the entry being edited. What it already carries is kept as recorded (a historic lot or
+    UDI-DI written before today's rules); what is typed anew follows them: a UDI-DI is a GTIN with its
+    check digit (stored as 14 digits), a lot not yet in the catalogue uses the lot-number character set."""
 
     customer = forms.ModelChoiceField(
         queryset=Customer.objects.filter(is_active=True), required=False, widget=forms.HiddenInput,
     )
+    # Not saved: a scanned UDI label fills udi_di, sku, lot_number, expiry_date and serial_number
+    # (static/js/label-scan.js through /admin/scan/, or the view when the form is posted with it).
+    scan = forms.CharField(
+        label="Scan label", required=False, strip=False,
+        help_text="Scan the UDI barcode here, or type or paste its text: (01)…(17)…(10)… or a GS1 Digital Link. "
+                  "The UDI-DI, SKU, lot, expiry date and serial number are filled in; check them, then save.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off",
+                                      "aria-describedby": "scan-help scan-status"}),
+    )
+    # The warnings the person saw and chose to save anyway (distribution.catalogue.CatalogueWarnings.key).
+    warnings_seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = DistributionLogEntry
         fields = EDITABLE_FIELDS
         widgets = {
             "ship_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "expiry_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 2, "maxlength": NOTES_MAX_LENGTH}),
+            "udi_di": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
         }
         help_texts = {
             "lot_number": "Leave blank only if the lot is not known yet: the entry then waits in the review queue.",
             "facility_name": "The consignee as shipped. Choose a customer above to fill it in.",
+            "udi_di": "The device identifier (GTIN) on the label, check digit included.",
+            "expiry_date": "From the label (optional).",
+            "serial_number": "From the label, for serialised devices (optional).",
         }
 
     quantity = forms.IntegerField(
@@ -46,8 +69,11 @@ class EntryForm(forms.ModelForm):
     customer_choice = forms.CharField(required=False, widget=forms.HiddenInput)
     choice_for = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, customers=None, **kwargs):
+    def __init__(self, *args, customers=None, recorded: DistributionLogEntry | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.recorded = recorded
+        self.catalogue_warnings: list[Problem] = []  # set by the view when the service asks to confirm them
+        self.warnings_key = ""
         if customers is not None:
             self.fields["customer"].queryset = customers
         self.fields["rep"].queryset = User.objects.filter(is_active=True, groups__name="sales_rep").distinct()
@@ -68,7 +94,32 @@ class EntryForm(forms.ModelForm):
             cleaned["customer"] = chosen
         elif choice and choice != NEW_CUSTOMER:
             cleaned["customer_choice"] = ""
+        lot = cleaned.get("lot_number") or ""
+        if lot and not self._kept("lot_number", lot):
+            problem = new_lot_problems([(cleaned.get("sku") or "", lot)]).get(0)
+            if problem:
+                self.add_error("lot_number", problem)
         return cleaned
+
+    def _kept(self, name: str, value) -> bool:
+        """Is this the value the entry being edited already has?"""
+        return self.recorded is not None and getattr(self.recorded, name) == value
+
+    def clean_udi_di(self):
+        value = (self.cleaned_data.get("udi_di") or "").strip()
+        if not value or self._kept("udi_di", value):
+            return value
+        try:
+            return normalize_gtin(value)
+        except GS1Error as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def ask_to_confirm(self, error) -> None:
+        """Show the catalogue's warnings (distribution.catalogue.CatalogueWarnings) with "Save anyway"."""
+        self.catalogue_warnings = error.warnings
+        self.warnings_key = error.key
+        for name, errors in error.error_dict.items():
+            self.add_error(name if name in self.fields else None, errors)
 
     @property
     def creates_new_customer(self) -> bool:
@@ -117,14 +168,26 @@ class ConfirmForm(forms.Form):
     customer_choice = forms.CharField(required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, matches: list[Match] | None = None, facility_name: str = "", **kwargs):
+    def __init__(self, *args, matches: list[Match] | None = None, facility_name: str = "",
+                 entry: DistributionLogEntry | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.entry = entry
         if matches is not None:
             self.fields["customer_choice"] = forms.ChoiceField(
                 label="Customer", widget=forms.RadioSelect,
                 help_text=f"“{facility_name}” is close to these customers: choose the one it is, or a new one.",
                 choices=[*((str(m.customer.pk), _match_label(m)) for m in matches),
                          (NEW_CUSTOMER, f"None of these: create a new customer “{facility_name}”")])
+
+    def clean_lot_number(self) -> str:
+        """A lot typed here follows the rule for new lots unless the catalogue already has it (or the entry
+        already carries it)."""
+        lot = self.cleaned_data["lot_number"].strip()
+        if lot and self.entry is not None and lot != self.entry.lot_number:
+            problem = new_lot_problems([(self.entry.sku, lot)]).get(0)
+            if problem:
+                raise forms.ValidationError(problem)
+        return lot
 
 
 class CsvUploadForm(forms.Form):

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from customers.models import RepAssignment
 from customers.selectors import is_rep_scoped
 from distribution.models import DailySkuSummary, DistributionLogEntry, LotSummary, Status
+from products.selectors import sku_description
 from silqeqms.models import User
 
 
@@ -24,7 +25,9 @@ def entries_visible_to(user: User) -> QuerySet[DistributionLogEntry]:
 
 
 def entry_list(user: User) -> QuerySet[DistributionLogEntry]:
-    return entries_visible_to(user).select_related("rep").order_by("-ship_date", "-id")  # rows show the rep
+    """Rows show the rep and the product's catalogue description (one subquery per row of the page)."""
+    return (entries_visible_to(user).select_related("rep").annotate(product_description=sku_description())
+            .order_by("-ship_date", "-id"))
 
 
 def lot_trace_entries(user: User, lot: str) -> QuerySet[DistributionLogEntry]:

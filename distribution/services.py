@@ -7,6 +7,7 @@ so a record, its history and the totals never disagree.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Mapping
 from enum import StrEnum
@@ -23,7 +24,15 @@ from customers.matching import Match, NearDuplicateFound, similar_customers_for,
 from customers.models import ADDRESS_FIELDS, Customer
 from customers.selectors import customer_for_key, customers_for_keys
 from customers.services import find_or_create_customer, find_or_create_customers
-from distribution.fields import AUDITED_FIELDS, EDITABLE_FIELDS, check_notes, check_ship_date
+from distribution.catalogue import check_entry, record_lots, warnings_data
+from distribution.fields import (
+    AUDITED_FIELDS,
+    CATALOGUE_FIELDS,
+    EDITABLE_FIELDS,
+    check_expiry_date,
+    check_notes,
+    check_ship_date,
+)
 from distribution.models import DistributionLogEntry, Source, SourceDocument, Status
 from distribution.summaries import Touched, refresh_summaries
 from silqeqms.audit import (
@@ -94,27 +103,53 @@ def _waiting_data(matches: list[Match]) -> dict[str, Any] | None:
                                   for m in matches]}
 
 
+def _check_catalogue(entry: DistributionLogEntry, warnings_seen: str | None) -> list:
+    """The entry's own expiry date, then the catalogue's shipping check (distribution.catalogue):
+    errors refuse the entry on their fields; the warnings it may be saved with are returned."""
+    check_expiry_date(entry.ship_date, entry.expiry_date)
+    ship_date = entry.ship_date if isinstance(entry.ship_date, datetime.date) else None  # else full_clean() says
+    return check_entry(sku=entry.sku or "", lot_number=entry.lot_number or "", ship_date=ship_date,
+                       udi_di=entry.udi_di or "", warnings_seen=warnings_seen)
+
+
+def _record_lot(entry: DistributionLogEntry, actor: User | None) -> None:
+    """A lot first seen on this entry is created released (same transaction, after the check passed)."""
+    record_lots(actor=actor, lines=[(entry.sku, entry.lot_number, entry.expiry_date)],
+                reason=f"first seen on distribution entry {entry.pk}")
+
+
+def _event_data(waiting: list[Match], warnings: list) -> dict[str, Any] | None:
+    return {**(_waiting_data(waiting) or {}), **warnings_data(warnings)} or None
+
+
 @transaction.atomic
 def create_entry(*, actor: User, data: Mapping[str, Any], source: str = Source.MANUAL,
                  external_ref: str | None = None, source_document: SourceDocument | None = None,
                  reason: str = "", on_near_duplicate: str = OnNearDuplicate.ASK,
-                 among: QuerySet[Customer] | None = None) -> DistributionLogEntry:
+                 among: QuerySet[Customer] | None = None, warnings_seen: str | None = None) -> DistributionLogEntry:
     """A new entry, linked to `data["customer"]` when given, else by its facility name's key. A name
     close to an existing customer's is a person's question (`on_near_duplicate`); `among` limits the
-    customers offered (what the user may see)."""
+    customers offered (what the user may see).
+
+    The catalogue judges its product and lot (distribution.catalogue): a blocked or expired lot, or a
+    UDI-DI that is not the product's GTIN, is refused; warnings (a SKU not in the catalogue) are a
+    person's question when `warnings_seen` is not None (CatalogueWarnings, unless it is their key),
+    else recorded in the audit event. A lot first seen here is created released."""
     values = {k: v for k, v in _strip(data).items() if k in EDITABLE_FIELDS}
     entry = DistributionLogEntry(**values, source=source, external_ref=external_ref,
                                  source_document=source_document, created_by=actor, updated_by=actor)
     check_ship_date(entry.ship_date)
     check_notes(entry.notes)
     canonical_customer_key(entry.facility_name)  # a name with no letters is refused before anything is written
+    warnings = _check_catalogue(entry, warnings_seen)
     waiting = _link_customer(entry=entry, actor=actor, reason=reason, on_near_duplicate=on_near_duplicate,
                              among=among)
     _settle_status(entry)
     entry.full_clean()
     entry.save()
     record_event(actor=actor, action="distribution_entry.created", target=entry, reason=reason,
-                 changes=creation_changes(entry, AUDITED_FIELDS), data=_waiting_data(waiting))
+                 changes=creation_changes(entry, AUDITED_FIELDS), data=_event_data(waiting, warnings))
+    _record_lot(entry, actor)
     touched = Touched()
     touched.add_entry(entry)
     refresh_summaries(touched)
@@ -135,12 +170,16 @@ def _still_names(customer: Customer | None, facility_name: str) -> bool:
 @transaction.atomic
 def update_entry(*, actor: User, entry: DistributionLogEntry, data: Mapping[str, Any], reason: str,
                  version: int, on_near_duplicate: str = OnNearDuplicate.ASK,
-                 among: QuerySet[Customer] | None = None) -> DistributionLogEntry:
+                 among: QuerySet[Customer] | None = None, warnings_seen: str | None = None) -> DistributionLogEntry:
     """Edit with a reason. A stale version is refused naming who changed it and when.
 
     The customer follows the consignee: a customer chosen in `data` is linked; otherwise a changed
     facility name that no longer names the linked customer relinks the entry by its key, with the same
-    near-duplicate question as a new entry. The audit diff shows the customer change; the totals follow."""
+    near-duplicate question as a new entry. The audit diff shows the customer change; the totals follow.
+
+    An edit that changes the ship date, SKU, UDI-DI, lot or expiry is judged by the catalogue as a new
+    entry is (`warnings_seen` as for create_entry); one that does not (an address corrected for a
+    recall) is not refused for a lot held since."""
     reason = require_reason(reason)
     locked = _locked(entry, version)
     if locked.status == Status.VOIDED:
@@ -161,6 +200,8 @@ def update_entry(*, actor: User, entry: DistributionLogEntry, data: Mapping[str,
     check_ship_date(locked.ship_date)
     check_notes(locked.notes)
     canonical_customer_key(locked.facility_name)
+    judged = any(getattr(locked, name) != old[name] for name in CATALOGUE_FIELDS)
+    warnings = _check_catalogue(locked, warnings_seen) if judged else []
     waiting = _link_customer(entry=locked, actor=actor, reason=reason, on_near_duplicate=on_near_duplicate,
                              among=among)
     _settle_status(locked)
@@ -173,7 +214,9 @@ def update_entry(*, actor: User, entry: DistributionLogEntry, data: Mapping[str,
     locked.save()
     locked.refresh_from_db()
     record_event(actor=actor, action="distribution_entry.updated", target=locked, reason=reason, changes=changes,
-                 data=_waiting_data(waiting))
+                 data=_event_data(waiting, warnings))
+    if judged:
+        _record_lot(locked, actor)
     touched.add_entry(locked)
     refresh_summaries(touched)
     return locked
@@ -206,7 +249,8 @@ def confirm_entry(*, actor: User, entry: DistributionLogEntry, lot_number: str =
                   reason: str = "", customer: Customer | None = None, new_customer: bool = False
                   ) -> DistributionLogEntry:
     """A person confirms an entry waiting for review: supplies its missing lot and, for an entry whose
-    consignee was close to an existing customer, chooses that customer or a new one."""
+    consignee was close to an existing customer, chooses that customer or a new one. A lot supplied is
+    judged by the catalogue (its warnings are recorded, not asked) and created released if new."""
     lot_number = (lot_number or "").strip()
     locked = _locked(entry, version)
     if locked.status != Status.NEEDS_REVIEW:
@@ -222,6 +266,8 @@ def confirm_entry(*, actor: User, entry: DistributionLogEntry, lot_number: str =
     touched.add_entry(locked)
     old = model_values(locked, ("customer", "lot_number", "status"))
     locked.lot_number = lot_number or locked.lot_number
+    judged = locked.lot_number != old["lot_number"]
+    warnings = _check_catalogue(locked, None) if judged else []
     if locked.customer_id is None:
         locked.customer = customer
         _link_customer(entry=locked, actor=actor, reason=reason or default_reason,
@@ -234,7 +280,10 @@ def confirm_entry(*, actor: User, entry: DistributionLogEntry, lot_number: str =
     locked.refresh_from_db()
     record_event(actor=actor, action="distribution_entry.confirmed", target=locked,
                  reason=reason or default_reason,
-                 changes=diff_fields(old, model_values(locked, ("customer", "lot_number", "status"))))
+                 changes=diff_fields(old, model_values(locked, ("customer", "lot_number", "status"))),
+                 data=warnings_data(warnings) or None)
+    if judged:
+        _record_lot(locked, actor)
     touched.add_entry(locked)
     refresh_summaries(touched)
     return locked

@@ -38,6 +38,12 @@ def _lot_cell(entry, lots_url: str) -> SafeString:
     return format_html('<a href="{}{}/">{}</a>', lots_url, lot_path_segment(entry.lot_number), entry.lot_number)
 
 
+def _description(entry) -> SafeString | str:
+    """The product's catalogue description under its SKU (selectors.entry_list annotates it)."""
+    description = getattr(entry, "product_description", None)
+    return format_html('<br><span class="muted">{}</span>', description) if description else ""
+
+
 class DistributionLogEntryTable(HandWrittenRowsMixin, BoundedTable):
     id = tables.Column(linkify=True, verbose_name="#")
     ship_date = tables.DateColumn(verbose_name="Ship date")
@@ -63,7 +69,7 @@ class DistributionLogEntryTable(HandWrittenRowsMixin, BoundedTable):
         empty_text = "No distribution entries match these filters."
         template_name = "distribution/_entry_table.html"  # rows from body_html; render_* serve other tables
 
-    row_format = ('\n<tr class="{}"><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td>'
+    row_format = ('\n<tr class="{}"><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}{}</td>'
                   '<td>{}</td><td class="num">{}</td><td>{}</td><td>{}</td>'
                   '<td><span class="badge badge-{}">{}</span></td></tr>')
 
@@ -71,12 +77,15 @@ class DistributionLogEntryTable(HandWrittenRowsMixin, BoundedTable):
         place = ", ".join(p for p in (e.city, e.state) if p)
         return (e.status, links["entry"], e.pk, e.pk, e.ship_date.isoformat(), e.order_number, e.facility_name,
                 format_html('<br><span class="muted">{}</span>', place) if place else "", e.sku,
-                _lot_cell(e, links["lot"]), e.quantity, e.rep.username if e.rep_id else "", e.get_source_display(),
-                e.status, e.get_status_display())
+                _description(e), _lot_cell(e, links["lot"]), e.quantity, e.rep.username if e.rep_id else "",
+                e.get_source_display(), e.status, e.get_status_display())
 
     def render_facility_name(self, value, record):
         place = ", ".join(p for p in (record.city, record.state) if p)
         return format_html("{}<br><span class=\"muted\">{}</span>", value, place) if place else value
+
+    def render_sku(self, value, record):
+        return format_html("{}{}", value, _description(record))
 
     def render_lot_number(self, value, record):
         if not value:

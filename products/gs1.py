@@ -81,6 +81,14 @@ def normalize_gtin(value: str | None) -> str:
     return gtin.as_gtin_14()
 
 
+def gtin_or_as_given(value: str) -> str:
+    """A valid GTIN as its 14-digit form; anything else unchanged, for a check that names it as written."""
+    try:
+        return normalize_gtin(value)
+    except GS1Error:
+        return value
+
+
 def parse_label(code: str | None) -> GS1Label:
     """Read a scanned or typed UDI label; GS1Error names what is wrong, and nothing is half-read."""
     code = (code or "").strip()  # scanners end with Enter; strip() also drops a leading or trailing GS

@@ -2,11 +2,12 @@
 
 Lot numbers
 -----------
-* **New lots** (typed in a form, added on a product page): 1 to 20 characters from letters ``A–Z``
+* **New lots** (typed in a form, added on a product page, brought by a CSV or PDF import for a lot the
+  catalogue does not have yet: distribution/catalogue.py): 1 to 20 characters from letters ``A–Z``
   ``a–z``, digits ``0–9`` and the four marks ``- . _ /``, starting with a letter or a digit. No spaces:
   20 characters of that set is what a GS1 barcode carries for a lot (AI 10, which allows no space), so
   every new lot can be printed on its UDI label, and it survives URLs, CSV files and spreadsheets as typed.
-* **Lots already recorded** (the distribution log before products existed, imports and syncs of
+* **Lots already recorded** (the distribution log before products existed, ShipStation syncs of
   shipments; ``ensure_lots``): any text of 1 to 64 characters (the log's column) once the spaces around it
   are removed. Messy historic spellings stay representable, so every shipped lot has a lot record.
 * **Case** never makes a second lot (DESIGN "lot lookups ignore case"): ``lot-7`` and ``LOT-7`` of one

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 
 from products.gs1 import GS1Error, normalize_gtin
@@ -75,6 +75,19 @@ def products_by_sku(skus: Iterable[str]) -> dict[str, Product]:
     return {sku: found[match_key(sku)] for sku in skus if match_key(sku) in found}
 
 
+def sku_description(sku_field: str = "sku") -> Subquery:
+    """The catalogue description of the SKU in `sku_field` of the outer query (matched ignoring case, by
+    the products' unique UPPER(sku) index): annotate a list's rows with it, no query per row. Null for a
+    SKU not in the catalogue."""
+    return Subquery(Product.objects.annotate(sku_upper=Upper("sku"))
+                    .filter(sku_upper=Upper(OuterRef(sku_field))).order_by().values("description")[:1])
+
+
+def descriptions_by_sku(skus: Iterable[str]) -> dict[str, str]:
+    """{each given SKU in the catalogue: its description} (blank descriptions left out); one query."""
+    return {sku: product.description for sku, product in products_by_sku(skus).items() if product.description}
+
+
 def product_for_gtin(gtin: str) -> Product | None:
     """The product whose GTIN is this UDI-DI (any GTIN length; None when invalid or unknown). One query."""
     try:
@@ -82,6 +95,21 @@ def product_for_gtin(gtin: str) -> Product | None:
     except GS1Error:
         return None
     return Product.objects.filter(gtin=gtin).first()
+
+
+def products_by_gtin(gtins: Iterable[str]) -> dict[str, Product]:
+    """{each given GTIN (any length, as given) that is a product's: the product}; invalid ones are left
+    out. One query per IN_CHUNK distinct GTINs."""
+    wanted: dict[str, str] = {}
+    for gtin in gtins:
+        try:
+            wanted[gtin] = normalize_gtin(gtin)
+        except GS1Error:
+            continue
+    found: dict[str, Product] = {}
+    for chunk in _chunks(wanted.values()):
+        found.update({p.gtin: p for p in Product.objects.filter(gtin__in=chunk)})
+    return {gtin: found[normal] for gtin, normal in wanted.items() if normal in found}
 
 
 def lots_for_number(lot_number: str) -> list[Lot]:

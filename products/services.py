@@ -270,9 +270,12 @@ def ensure_products(*, actor: User | None, skus: Iterable[str], reason: str) -> 
 
 
 @transaction.atomic
-def ensure_lots(*, actor: User | None, lots: Iterable[tuple[str, str]], reason: str) -> dict[tuple[str, str], Lot]:
+def ensure_lots(*, actor: User | None, lots: Iterable[tuple[str, str]], reason: str,
+                expiry_dates: Mapping[tuple[str, str], datetime.date] | None = None) -> dict[tuple[str, str], Lot]:
     """{(sku, lot number) as given: the lot} for pairs whose SKU is a product; lots not recorded yet are
-    created `released` (a lot first seen on a record). Pairs with a blank lot or an unknown SKU are left out.
+    created `released` (a lot first seen on a record), with the expiry date `expiry_dates` gives their
+    pair (the record's label), if any; a recorded lot's dates are never changed here. Pairs with a blank
+    lot or an unknown SKU are left out.
 
     Lot numbers follow the rule for recorded lots (any text up to 64 characters); case never makes a
     second lot. The products are locked, so concurrent callers never create a lot twice. A fixed number
@@ -289,7 +292,12 @@ def ensure_lots(*, actor: User | None, lots: Iterable[tuple[str, str]], reason: 
             cleaned = clean_lot_number(number, strict=False)
             wanted.setdefault((products[sku].pk, match_key(cleaned)), (products[sku], cleaned))
     found = lots_by_product_and_number((pk, number) for (pk, _), (_, number) in wanted.items())
-    new = [Lot(product=product, lot_number=number, created_by=actor, updated_by=actor)
+    expiry_of: dict[tuple[int, str], datetime.date] = {}
+    for (sku, number), expiry in (expiry_dates or {}).items():
+        if sku in products and expiry is not None:
+            expiry_of.setdefault((products[sku].pk, match_key(number)), expiry)
+    new = [Lot(product=product, lot_number=number, expiry_date=expiry_of.get(key), created_by=actor,
+               updated_by=actor)
            for key, (product, number) in wanted.items() if key not in found]
     bulk_insert(Lot, new)
     record_events(actor=actor, return_events=False, events=[

@@ -36,6 +36,7 @@ from distribution.models import (
     Status,
 )
 from distribution.summaries import batched
+from products.selectors import descriptions_by_sku
 
 EXPORT_HEADER = ["order_number", "order_date", "customer_id", "facility_name", "state", "rep", "units", "skus",
                  "lots", "type"]
@@ -125,6 +126,7 @@ class SkuUnits:
     units: int
     share: float  # percent of the window's units
     of_largest: float  # percent of the largest SKU's units (the length of its bar)
+    description: str = ""  # the product catalogue's
 
 
 @dataclass(frozen=True)
@@ -200,18 +202,22 @@ def unlinked_entries_count(*, scope: Scope = COMPANY) -> int:
 # SKUs and months -------------------------------------------------------------------------------
 
 
-def sku_breakdown(*, window: Window, scope: Scope = COMPANY) -> list[SkuUnits]:
-    """Units per SKU in the window, largest first (ties by SKU), with each SKU's share in percent."""
+def sku_breakdown(*, window: Window, scope: Scope = COMPANY, describe: bool = False) -> list[SkuUnits]:
+    """Units per SKU in the window, largest first (ties by SKU), with each SKU's share in percent; with
+    `describe`, each SKU's catalogue description (one more query whatever the number of SKUs: a subquery
+    in the grouped query would be grouped by too, and run once per summary row)."""
     source, units = scope.units_by_day_and_sku()
     rows = list(
         source.filter(window.q("ship_date")).order_by().values("sku")
         .annotate(total=Sum(units)).values("sku", "total").order_by("-total", "sku")
     )
     rows = [{"sku": r["sku"], "units": r["total"]} for r in rows]
+    descriptions = descriptions_by_sku(r["sku"] for r in rows) if describe else {}
     total = sum(r["units"] for r in rows)  # a handful of SKU rows, already aggregated
     largest = rows[0]["units"] if rows else 0
     return [SkuUnits(sku=r["sku"], units=r["units"], share=100.0 * r["units"] / total,
-                     of_largest=100.0 * r["units"] / largest) for r in rows]
+                     of_largest=100.0 * r["units"] / largest, description=descriptions.get(r["sku"], ""))
+            for r in rows]
 
 
 def _month_range(first: datetime.date, last: datetime.date) -> Iterator[datetime.date]:
@@ -279,7 +285,7 @@ def dashboard(*, window: Window, scope: Scope = COMPANY) -> DashboardFigures:
         window=window,
         totals=dashboard_totals(window=window, scope=scope),
         active_customers_window=active_customers_in_window(window=window, scope=scope),
-        skus=sku_breakdown(window=window, scope=scope),
+        skus=sku_breakdown(window=window, scope=scope, describe=True),
         months=units_per_month(window=window, scope=scope),
         lot_pending=lot_pending(scope=scope),
         unlinked_entries=unlinked_entries_count(scope=scope),

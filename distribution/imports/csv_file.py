@@ -1,7 +1,7 @@
 """Turn the bytes of a Distribution Log CSV upload into plain, validated rows.
 
-Stdlib only, by design: the import service decides what to write, so this parser can be tested and
-fuzzed without a database. Whole-file problems (size, encoding, header) raise `CsvImportError`;
+No ORM, by design (the stdlib, and the GS1 label reader products/gs1.py for the `udi` column): the
+import service decides what to write, so this parser can be tested and fuzzed without a database. Whole-file problems (size, encoding, header) raise `CsvImportError`;
 problems in individual cells are collected, every one of them, so a user can fix the file in one pass.
 
 This parser checks what only it can see: the encoding, the header, the cells' types (dates and
@@ -23,10 +23,12 @@ from datetime import date
 from operator import itemgetter
 
 from distribution.imports.values import MSG_REQUIRED, parse_date, parse_quantity
+from products.gs1 import GS1Error, gtin_or_as_given, parse_label
 
 __all__ = [
     "COLUMNS",
     "EXPORT_ONLY_COLUMNS",
+    "LABEL_COLUMN",
     "MAX_CSV_BYTES",
     "MAX_CSV_ROWS",
     "REQUIRED_COLUMNS",
@@ -50,6 +52,8 @@ COLUMNS: tuple[str, ...] = (
     "sku",
     "udi_di",
     "lot_number",
+    "expiry_date",
+    "serial_number",
     "quantity",
     "rep",
     "notes",
@@ -59,6 +63,10 @@ REQUIRED_COLUMNS: frozenset[str] = frozenset(
 )
 # The Distribution Log export appends these; accepting them lets an export be imported again unchanged.
 EXPORT_ONLY_COLUMNS: tuple[str, ...] = ("id", "status", "source")
+# A scanned UDI label (GS1 element string, (01)… text or Digital Link): fills udi_di, lot_number,
+# expiry_date and serial_number, and lets the sku column be blank (the catalogue gives the SKU of the
+# GTIN, imports/rows.py). Import only: an export has the fields it filled.
+LABEL_COLUMN = "udi"
 
 # Read at call time (not bound as defaults) so tests and settings can lower them.
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -67,13 +75,13 @@ MAX_CSV_ROWS = 200_000
 _MB = 1024 * 1024
 # A well-formed UTF-8 multi-byte character; Windows-1252 text almost never contains one by chance.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_ACCEPTED_COLUMNS = frozenset(COLUMNS) | frozenset(EXPORT_ONLY_COLUMNS)
+_ACCEPTED_COLUMNS = frozenset(COLUMNS) | frozenset(EXPORT_ONLY_COLUMNS) | {LABEL_COLUMN}
 
 # What Excel shows (and saves) for a long number in a "General" cell: 1.23457E+13. The digits are gone.
 _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?E\+[0-9]+", re.IGNORECASE)
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
-_IDENTIFIER_COLUMNS = ("order_number", "sku", "udi_di", "lot_number")
-_TEXT_COLUMNS = tuple(name for name in COLUMNS if name not in ("ship_date", "quantity"))
+_IDENTIFIER_COLUMNS = ("order_number", "sku", "udi_di", "lot_number", "serial_number")
+_TEXT_COLUMNS = tuple(name for name in COLUMNS if name not in ("ship_date", "quantity", "expiry_date"))
 
 
 class CsvImportError(Exception):
@@ -110,6 +118,8 @@ class CsvRow:
     sku: str
     udi_di: str
     lot_number: str
+    expiry_date: date | None
+    serial_number: str
     quantity: int
     rep: str
     notes: str
@@ -280,7 +290,9 @@ def _check_header(columns: list[str], raw: list[str]) -> dict[str, int]:
             numbers = ", ".join(str(p + 1) for p in places)
             problems.append(f"The column '{name}' appears more than once (columns {numbers}).")
 
-    missing = [name for name in COLUMNS if name in REQUIRED_COLUMNS and name not in seen]
+    # A label column gives each row's SKU (from the catalogue), so it stands in for the sku column.
+    missing = [name for name in COLUMNS if name in REQUIRED_COLUMNS and name not in seen
+               and not (name == "sku" and LABEL_COLUMN in seen)]
     if len(missing) == 1:
         problems.append(f"The required column '{missing[0]}' is missing.")
     elif missing:
@@ -288,7 +300,7 @@ def _check_header(columns: list[str], raw: list[str]) -> dict[str, int]:
 
     if problems:
         raise CsvImportError(" ".join(problems))
-    return {name: places[0] for name, places in seen.items() if name in COLUMNS}
+    return {name: places[0] for name, places in seen.items() if name in COLUMNS or name == LABEL_COLUMN}
 
 
 def _row_parser(
@@ -304,7 +316,7 @@ def _row_parser(
     width = len(columns)
     unnamed = [i for i, name in enumerate(columns) if not name]
     # A missing optional column reads the "" appended after the row's last real cell.
-    pick = itemgetter(*(positions.get(name, width) for name in COLUMNS))
+    pick = itemgetter(*(positions.get(name, width) for name in (*COLUMNS, LABEL_COLUMN)))
     # Ship dates and quantities repeat a great deal within one file.
     dates: dict[str, date | str] = {}
     quantities: dict[str, int | str] = {}
@@ -315,10 +327,16 @@ def _row_parser(
             cells.append("")
             raw = pick(cells)
             cells.pop()
-            sd, on, fn, a1, a2, city, state, pc, country, sku, udi, lot, qty, rep, notes = map(str.strip, raw)
+            (sd, on, fn, a1, a2, city, state, pc, country, sku, udi, lot, exp, serial, qty, rep, notes,
+             label) = map(str.strip, raw)
             ship_date = dates.get(sd)
             if ship_date is None:
                 ship_date = dates[sd] = parse_date(sd)
+            expiry = None
+            if exp:
+                expiry = dates.get(exp)
+                if expiry is None:
+                    expiry = dates[exp] = parse_date(exp)
             quantity = quantities.get(qty)
             if quantity is None:
                 quantity = quantities[qty] = parse_quantity(qty)
@@ -328,11 +346,14 @@ def _row_parser(
                 and sku
                 and ship_date.__class__ is date
                 and quantity.__class__ is int
+                and (expiry is None or expiry.__class__ is date)
+                and not label  # a label is read, and checked against the columns, by _parse_row
                 # "+" is in every scientific-notation number; let _parse_row judge those rows.
                 and "+" not in on
                 and "+" not in sku
                 and "+" not in udi
                 and "+" not in lot
+                and "+" not in serial
             ):
                 return CsvRow(
                     line,
@@ -348,6 +369,8 @@ def _row_parser(
                     sku,
                     udi,
                     lot,
+                    expiry,
+                    serial,
                     quantity,
                     rep,
                     notes,
@@ -379,9 +402,18 @@ def _parse_row(
 
     ship_date: date | str = ""
     quantity: int | str = ""
+    expiry: date | None = None
+    label = values.get(LABEL_COLUMN, "")
     # Column order, so a user reads a row's errors left to right as in the spreadsheet.
     for name in COLUMNS:
         value = values.get(name, "")
+        if name == "expiry_date":
+            parsed = parse_date(value) if value else None
+            if isinstance(parsed, str):
+                errors.append(CsvCellError(line, name, value, parsed))
+            else:
+                expiry = parsed
+            continue
         if name == "ship_date":
             ship_date = parse_date(value)
             if isinstance(ship_date, str):
@@ -393,7 +425,7 @@ def _parse_row(
                 errors.append(CsvCellError(line, name, value, quantity))
             continue
         if not value:
-            if name in REQUIRED_COLUMNS:
+            if name in REQUIRED_COLUMNS and not (name == "sku" and label):
                 errors.append(CsvCellError(line, name, value, MSG_REQUIRED))
             continue
         if name in _IDENTIFIER_COLUMNS and _SCIENTIFIC.fullmatch(value):
@@ -407,10 +439,40 @@ def _parse_row(
                 )
             )
 
+    texts = {name: values.get(name, "") for name in _TEXT_COLUMNS}
+    if label:
+        expiry = _fill_from_label(line, label, texts, expiry, errors)
     if errors:
         return None, errors
-    texts = {name: values.get(name, "") for name in _TEXT_COLUMNS}
-    return CsvRow(line=line, ship_date=ship_date, quantity=quantity, **texts), errors
+    return CsvRow(line=line, ship_date=ship_date, quantity=quantity, expiry_date=expiry, **texts), errors
+
+
+def _fill_from_label(line: int, code: str, texts: dict[str, str], expiry: date | None,
+                     errors: list[CsvCellError]) -> date | None:
+    """Fill udi_di, lot_number and serial_number in `texts` from a scanned label and return the expiry
+    date; a column that already has a value must agree with the label (else an error naming that column
+    and value). An unreadable label is an error of the udi column, and fills nothing."""
+    try:
+        label = parse_label(code)
+    except GS1Error as error:
+        errors.append(CsvCellError(line, LABEL_COLUMN, code, f"is not a usable UDI label: {error}"))
+        return expiry
+    given_udi_di = texts["udi_di"]
+    if given_udi_di and gtin_or_as_given(given_udi_di) != label.udi_di:
+        errors.append(CsvCellError(line, "udi_di", given_udi_di,
+                                   f"differs from the udi column, whose label gives UDI-DI {label.udi_di}"))
+    pairs = (("lot_number", texts["lot_number"].upper(), label.lot_number.upper(), f"lot {label.lot_number}"),
+             ("serial_number", texts["serial_number"], label.serial_number, f"serial number {label.serial_number}"))
+    for name, given, read, shown in pairs:
+        if given and read and given != read:
+            errors.append(CsvCellError(line, name, texts[name], f"differs from the udi column, whose label gives {shown}"))
+    if expiry is not None and label.expiry_date is not None and expiry != label.expiry_date:
+        errors.append(CsvCellError(line, "expiry_date", expiry.isoformat(),
+                                   f"differs from the udi column, whose label gives expiry {label.expiry_date:%Y-%m-%d}"))
+    texts["udi_di"] = label.udi_di
+    texts["lot_number"] = texts["lot_number"] or label.lot_number
+    texts["serial_number"] = texts["serial_number"] or label.serial_number
+    return expiry or label.expiry_date
 
 
 def _shorten(value: str, limit: int = 60) -> str:

@@ -8,7 +8,7 @@ import datetime
 import operator
 from dataclasses import dataclass, fields
 
-from distribution.fields import MAX_QUANTITY, NOTES_MAX_LENGTH, TEXT_LIMITS, ship_date_problem
+from distribution.fields import MAX_QUANTITY, NOTES_MAX_LENGTH, TEXT_LIMITS, expiry_problem, ship_date_problem
 
 
 @dataclass
@@ -31,6 +31,9 @@ class ImportLine:
     udi_di: str = ""
     rep: str = ""
     notes: str = ""
+    # The label's other production identifiers (GS1 AI 17 and 21); from their columns or a `udi` column.
+    expiry_date: datetime.date | None = None
+    serial_number: str = ""
 
 
 LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ImportLine))
@@ -68,7 +71,7 @@ def line_problems(row: ImportLine, latest: datetime.date | None = None) -> list[
         for (name, limit), value in zip(_LIMITS.items(), _LIMITED_VALUES(row), strict=True)
         if len(value or "") > limit
     ]
-    problems += [LineProblem(row.line, name, "", "is required")
+    problems += [LineProblem(row.line, name, "", _required(row, name))
                  for name in _REQUIRED if not (getattr(row, name) or "").strip()]
     if not isinstance(row.quantity, int) or not 1 <= row.quantity <= MAX_QUANTITY:
         problems.append(LineProblem(row.line, "quantity", str(row.quantity),
@@ -76,4 +79,15 @@ def line_problems(row: ImportLine, latest: datetime.date | None = None) -> list[
     date_problem = ship_date_problem(row.ship_date, latest=latest)
     if date_problem:
         problems.append(LineProblem(row.line, "ship_date", row.ship_date.isoformat(), date_problem))
+    if row.expiry_date is not None:
+        expiry = expiry_problem(row.ship_date, row.expiry_date)
+        if expiry:
+            problems.append(LineProblem(row.line, "expiry_date", row.expiry_date.isoformat(), expiry))
     return problems
+
+
+def _required(row: ImportLine, name: str) -> str:
+    if name == "sku" and row.udi_di:  # the SKU of a line with a UDI-DI comes from the catalogue (rows.py)
+        return (f"is required: the UDI-DI {row.udi_di} is no product's GTIN (add the GTIN to the product "
+                "catalogue, or fill the sku column)")
+    return "is required"

@@ -18,6 +18,7 @@ from customers.keys import canonical_customer_key
 from customers.matching import Match, similar_customers_for
 from customers.models import ADDRESS_FIELDS, Customer
 from customers.selectors import customers_for_keys
+from distribution.catalogue import check_lines, new_lot_problems
 from distribution.fields import latest_ship_date
 from distribution.imports.lines import ImportLine, LineProblem, line_problems
 from distribution.imports.reps import rep_key, resolve_reps
@@ -39,6 +40,7 @@ class PlannedLine:
     correction_of: int | None = None
     correction: str = ""  # what differs: "qty 5 → 6"
     import_correction: bool = False
+    warnings: list[LineProblem] = field(default_factory=list)  # the catalogue's (an unknown SKU): shown, not refused
 
     @property
     def status(self) -> str:
@@ -94,6 +96,15 @@ class ImportPlan:
     @property
     def errors(self) -> list[str]:
         return [str(problem) for problem in self.problems]
+
+    @property
+    def warnings(self) -> list[tuple[str, list[int]]]:
+        """The catalogue's warnings of the lines to import, each message once with its lines."""
+        lines: dict[str, list[int]] = {}
+        for p in self.to_create:
+            for warning in p.warnings:
+                lines.setdefault(warning.message, []).append(p.row.line)
+        return list(lines.items())
 
     @property
     def to_create(self) -> list[PlannedLine]:
@@ -169,7 +180,30 @@ def plan_import(rows: Sequence[ImportLine], *, unknown_rep_is_error: bool = True
         planned.append(line)
     planned.sort(key=lambda p: p.row.line)
     _find_duplicates(planned)
+    _check_catalogue(planned)
     return ImportPlan(lines=planned, new_customers=_new_customers(planned), fills=_fills(planned))
+
+
+def _check_catalogue(planned: list[PlannedLine]) -> None:
+    """The product catalogue's judgement of the lines to import (distribution.catalogue): its errors (a
+    blocked or expired lot, a UDI-DI not the product's GTIN, a new lot number outside the character set)
+    are the line's problems, its warnings (an unknown SKU) are shown. Lines already in the log are not
+    judged again."""
+    judged = [p for p in planned if not p.problems and not p.duplicate_of]
+    if not judged:
+        return
+    rows = [p.row for p in judged]
+    found = check_lines([(r.sku, r.lot_number, r.ship_date, r.udi_di) for r in rows])
+    lots = new_lot_problems([(r.sku, r.lot_number) for r in rows])
+    for index in sorted(found.keys() | lots.keys()):
+        p = judged[index]
+        for problem in found.get(index, ()):
+            value = getattr(p.row, problem.field)
+            (p.problems if problem.is_error else p.warnings).append(LineProblem(
+                p.row.line, problem.field, value.isoformat() if hasattr(value, "isoformat") else value or "",
+                problem.message))
+        if index in lots:
+            p.problems.append(LineProblem(p.row.line, "lot_number", p.row.lot_number, lots[index]))
 
 
 def _new_customers(planned: list[PlannedLine]) -> dict[str, NewCustomer]:

@@ -9,6 +9,8 @@ from distribution.imports.csv_file import CsvRow
 from distribution.imports.lines import LINE_FIELDS, ImportLine
 from distribution.imports.pdf import PdfParseResult
 from distribution.imports.reps import rep_key, resolve_reps
+from products.gs1 import gtin_or_as_given
+from products.selectors import products_by_gtin
 from silqeqms.csv_export import DEFUSED_PREFIXES
 
 _LINE_VALUES = operator.attrgetter(*LINE_FIELDS)  # ImportLine's fields, in order
@@ -16,9 +18,21 @@ _LINE_VALUES = operator.attrgetter(*LINE_FIELDS)  # ImportLine's fields, in orde
 
 def csv_rows_to_lines(rows: list[CsvRow]) -> list[ImportLine]:
     """Our own exports prefix formula-like cells with a quote (silqeqms.csv_export.safe_cell); an export
-    imported again has it taken off, so export → import round-trips."""
-    return [ImportLine(*[v[1:] if type(v) is str and v.startswith(DEFUSED_PREFIXES) else v
-                         for v in _LINE_VALUES(row)]) for row in rows]
+    imported again has it taken off, so export → import round-trips. A valid UDI-DI is kept as its
+    14-digit GTIN (as the entry form keeps it); a line whose SKU is blank (its `udi` label gave the
+    UDI-DI) takes the SKU of the product with that GTIN, as the form's scan does (one query)."""
+    lines = [ImportLine(*[v[1:] if type(v) is str and v.startswith(DEFUSED_PREFIXES) else v
+                          for v in _LINE_VALUES(row)]) for row in rows]
+    for line in lines:
+        if line.udi_di:
+            line.udi_di = gtin_or_as_given(line.udi_di)
+    unnamed = [line for line in lines if not line.sku and line.udi_di]
+    if unnamed:
+        products = products_by_gtin({line.udi_di for line in unnamed})
+        for line in unnamed:
+            if line.udi_di in products:
+                line.sku = products[line.udi_di].sku
+    return lines
 
 
 def pdf_result_to_lines(result: PdfParseResult) -> tuple[list[ImportLine], list[str]]:

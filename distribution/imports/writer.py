@@ -19,6 +19,7 @@ from django.db import transaction
 
 from customers.models import ADDRESS_FIELDS, Customer
 from customers.services import ensure_rep_assignments, fill_blank_customer_fields, find_or_create_customers
+from distribution.catalogue import record_lots
 from distribution.imports.decisions import DecisionsUsed, ImportDecisions, apply_decisions, decisions_record
 from distribution.imports.lines import ImportLine
 from distribution.imports.planning import ImportPlan, plan_import
@@ -48,7 +49,7 @@ class ImportResult:
 # column gets what a new entry would have (defaults, timestamps).
 _IMPORT_FIELDS = ("ship_date", "order_number", "customer_id", "facility_name", *ADDRESS_FIELDS, "sku", "udi_di",
                   "lot_number", "quantity", "rep_id", "notes", "source", "source_document_id", "status",
-                  "created_by_id", "updated_by_id")
+                  "created_by_id", "updated_by_id", "expiry_date", "serial_number")
 _IMPORT_ENTRY_LABEL = DistributionLogEntry._meta.label_lower
 
 
@@ -63,7 +64,9 @@ def _import_changes(r: ImportLine, customer: str | None, rep: str | None, status
         ("order_number", r.order_number), ("customer", customer), ("facility_name", r.facility_name),
         ("address1", r.address1), ("address2", r.address2), ("city", r.city), ("state", r.state),
         ("postal_code", r.postal_code), ("country", r.country), ("sku", r.sku), ("udi_di", r.udi_di),
-        ("lot_number", r.lot_number), ("quantity", r.quantity), ("rep", rep), ("notes", r.notes),
+        ("lot_number", r.lot_number),
+        ("expiry_date", r.expiry_date.isoformat() if isinstance(r.expiry_date, datetime.date) else r.expiry_date),
+        ("serial_number", r.serial_number), ("quantity", r.quantity), ("rep", rep), ("notes", r.notes),
         ("status", status), ("source", source),  # external_ref: always None on an import
     )
     return {k: [None, v] for k, v in values if v is not None and v != ""}
@@ -125,7 +128,7 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
                 rep_text[rep_id] = str(p.rep) or None
             row = (r.ship_date, r.order_number, customer_id, r.facility_name, r.address1, r.address2, r.city,
                    r.state, r.postal_code, r.country, r.sku, r.udi_di, r.lot_number, r.quantity, rep_id, r.notes,
-                   source, source_document_id, status, actor_id, actor_id)
+                   source, source_document_id, status, actor_id, actor_id, r.expiry_date, r.serial_number)
             entry_rows.append(row)
             changes.append(_import_changes(r, customer_label, rep_text.get(rep_id), status, source))
             yield row
@@ -157,6 +160,9 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
     ensure_rep_assignments(pairs={(row[2], row[14]) for row in entry_rows if row[14] is not None}, actor=actor,
                            reason=reason)
     add_new_entries(entry_ids)
+    # Lots first seen in this file are created released (the plan's shipping check has passed).
+    record_lots(actor=actor, lines=((p.row.sku, p.row.lot_number, p.row.expiry_date) for p in to_create),
+                reason=reason)
     return ImportResult(created=len(entry_ids), duplicates=len(plan.duplicates), needs_review=needs_review,
                         customers_created=customers_created, batch_id=current_batch_id(), entry_ids=entry_ids,
                         corrections_skipped=corrections_skipped, fields_filled=fields_filled)

@@ -14,12 +14,15 @@ from customers.matching import NearDuplicateFound, similar_customers_for, simila
 from customers.models import ADDRESS_FIELDS
 from customers.selectors import customers_visible_to, is_rep_scoped, primary_rep_id
 from distribution import exports, selectors, services
+from distribution.catalogue import CatalogueWarnings
 from distribution.filters import DistributionLogEntryFilterSet
 from distribution.forms import ConfirmForm, EntryEditForm, EntryForm, VoidForm
 from distribution.imports.decisions import NEW_CUSTOMER
 from distribution.models import DistributionLogEntry, Status
 from distribution.services import OnNearDuplicate
 from distribution.tables import DistributionLogEntryTable, ReviewQueueTable
+from products.scanning import read_label
+from products.selectors import products_by_sku
 from silqeqms.audit import history_for
 from silqeqms.edits import StaleVersionError
 from silqeqms.forms import apply_validation_error
@@ -61,7 +64,35 @@ class EntryListView(PermissionRequiredMixin, TableListView):
         return context
 
 
-class EntryCreateView(PermissionRequiredMixin, FormView):
+# What a scanned label fills on the entry form (products.scanning.ScanResult's fields of the same names).
+LABEL_FIELDS = ("udi_di", "sku", "lot_number", "expiry_date", "serial_number")
+# Form values a re-shown form never carries over: the scan itself, and answers to questions of the last post.
+_NOT_CARRIED = ("csrfmiddlewaretoken", "scan", "warnings_seen", "customer_choice", "choice_for")
+
+
+class ScanFillMixin:
+    """The entry form's "Scan label" without JavaScript: a form posted with a scanned code is not saved
+    but shown again with the label's UDI-DI, SKU, lot, expiry and serial filled in, or with why the code
+    could not be used (and nothing filled); the person checks the rest and saves. With JavaScript,
+    static/js/label-scan.js fills the same fields from /admin/scan/ without posting."""
+
+    def post(self, request, *args, **kwargs):
+        code = request.POST.get("scan", "")
+        if not code.strip():
+            return super().post(request, *args, **kwargs)
+        result = read_label(code)
+        values = {name: request.POST.get(name, "") for name in request.POST if name not in _NOT_CARRIED}
+        if result.ok:
+            label = result.as_json()
+            values.update({name: label[name] or "" for name in LABEL_FIELDS})
+        kwargs = self.get_form_kwargs()
+        kwargs.pop("data", None)
+        kwargs.pop("files", None)
+        form = self.get_form_class()(**{**kwargs, "initial": values})
+        return self.render_to_response(self.get_context_data(form=form, scan=result))
+
+
+class EntryCreateView(PermissionRequiredMixin, ScanFillMixin, FormView):
     permission_required = "distribution.create"
     form_class = EntryForm
     template_name = "distribution/entry_form.html"
@@ -87,9 +118,13 @@ class EntryCreateView(PermissionRequiredMixin, FormView):
         try:
             entry = services.create_entry(actor=self.request.user, data=form.service_data(),
                                           on_near_duplicate=_on_near_duplicate(form),
-                                          among=form.fields["customer"].queryset)
+                                          among=form.fields["customer"].queryset,
+                                          warnings_seen=form.cleaned_data["warnings_seen"])
         except NearDuplicateFound as error:
             form.ask_about(error)
+            return self.form_invalid(form)
+        except CatalogueWarnings as error:
+            form.ask_to_confirm(error)
             return self.form_invalid(form)
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -115,6 +150,7 @@ class EntryDetailView(PermissionRequiredMixin, EntryObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["history"] = history_for(self.object).select_related("actor")
+        context["product"] = products_by_sku([self.object.sku]).get(self.object.sku)
         entry, matches = self.object, None
         if entry.status == Status.NEEDS_REVIEW and entry.customer_id is None:
             matches = similar_customers_of(entry.facility_name, among=customers_visible_to(self.request.user))
@@ -123,7 +159,7 @@ class EntryDetailView(PermissionRequiredMixin, EntryObjectMixin, DetailView):
         return context
 
 
-class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, FormView):
+class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, ScanFillMixin, FormView):
     permission_required = "distribution.edit"
     form_class = EntryEditForm
     template_name = "distribution/entry_form.html"
@@ -132,6 +168,7 @@ class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, FormView):
         self.entry = self.get_entry()
         kwargs = super().get_form_kwargs()
         kwargs["customers"] = customers_visible_to(self.request.user)
+        kwargs["recorded"] = self.entry
         if self.request.method == "GET":
             kwargs["instance"] = self.entry
             kwargs["initial"] = {"version": self.entry.version}
@@ -152,9 +189,13 @@ class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, FormView):
             entry = services.update_entry(actor=self.request.user, entry=self.entry, data=form.service_data(),
                                           reason=form.cleaned_data["reason"], version=form.cleaned_data["version"],
                                           on_near_duplicate=_on_near_duplicate(form),
-                                          among=form.fields["customer"].queryset)
+                                          among=form.fields["customer"].queryset,
+                                          warnings_seen=form.cleaned_data["warnings_seen"])
         except NearDuplicateFound as error:
             form.ask_about(error)
+            return self.form_invalid(form)
+        except CatalogueWarnings as error:
+            form.ask_to_confirm(error)
             return self.form_invalid(form)
         except StaleVersionError as error:
             form.add_error(None, error)
@@ -212,7 +253,7 @@ class EntryConfirmView(PermissionRequiredMixin, EntryObjectMixin, View):
 
     def post(self, request, pk):
         entry = self.get_entry()
-        form = ConfirmForm(request.POST)
+        form = ConfirmForm(request.POST, entry=entry)
         if form.is_valid():
             choice = form.cleaned_data["customer_choice"]
             customer = (customers_visible_to(request.user).filter(pk=int(choice)).first()

@@ -57,10 +57,18 @@
     }, 200);
   });
   input.addEventListener("keydown", function (ev) {
+    // The search box only chooses: Enter never submits the whole entry form from here (the only result,
+    // or the one highlighted, is chosen; otherwise nothing happens).
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      if (list.hidden) return;
+      if (active >= 0) choose(results[active]);
+      else if (results.length === 1) choose(results[0]);
+      return;
+    }
     if (list.hidden) return;
     if (ev.key === "ArrowDown") { active = Math.min(active + 1, results.length - 1); render(); ev.preventDefault(); }
     else if (ev.key === "ArrowUp") { active = Math.max(active - 1, 0); render(); ev.preventDefault(); }
-    else if (ev.key === "Enter" && active >= 0) { choose(results[active]); ev.preventDefault(); }
     else if (ev.key === "Escape") { close(); }
   });
   input.addEventListener("blur", function () { setTimeout(close, 150); });

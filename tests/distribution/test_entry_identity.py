@@ -15,9 +15,21 @@ from distribution.models import DistributionLogEntry, Status
 from distribution.summaries import rebuild_summaries, verify_summaries
 from silqeqms.audit import history_for
 from silqeqms.models import AuditEvent
-from tests.factories import CustomerFactory, DistributionLogEntryFactory, RepAssignmentFactory, entry_data
+from tests.factories import (
+    CustomerFactory,
+    DistributionLogEntryFactory,
+    ProductFactory,
+    RepAssignmentFactory,
+    entry_data,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def catalogue(db):
+    """The SKU the forms post is a product (a SKU not in the catalogue asks first: test_entry_catalogue.py)."""
+    return ProductFactory(sku="211810SPT", gtin="")
 
 ST_MARYS = "St. Mary's Hospital"
 

@@ -34,3 +34,30 @@ def test_a_lot_not_in_the_catalogue_says_so(admin_client):
     DistributionLogEntryFactory(lot_number="OLD-1")
     html = admin_client.get(reverse("distribution:lot_trace", kwargs={"lot": "OLD-1"})).content.decode()
     assert "is not in the product catalogue" in html
+
+
+def test_the_log_shows_each_skus_catalogue_description_without_a_query_per_row(admin_client,
+                                                                               django_assert_max_num_queries):
+    ProductFactory(sku="311400KIT", description="Catheter kit")
+    ProductFactory(sku="211810SPT", description="")
+    DistributionLogEntryFactory(sku="311400kit")
+    DistributionLogEntryFactory(sku="211810SPT")
+    DistributionLogEntryFactory(sku="NOT-IN-CATALOGUE")
+    url = reverse("distribution:entry_list")
+    admin_client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        html = admin_client.get(url).content.decode()
+    assert '311400kit<br><span class="muted">Catheter kit</span>' in html
+    assert "NOT-IN-CATALOGUE</td>" in html
+    DistributionLogEntryFactory.create_batch(40, sku="311400KIT")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        admin_client.get(url)
+
+
+def test_the_review_queue_and_the_entry_page_show_the_product(admin_client):
+    kit = ProductFactory(sku="311400KIT", description="Catheter kit")
+    entry = DistributionLogEntryFactory(sku="311400KIT", lot_number="", status="needs_review")
+    queue = admin_client.get(reverse("distribution:review_queue")).content.decode()
+    assert 'Catheter kit' in queue
+    page = admin_client.get(entry.get_absolute_url()).content.decode()
+    assert f'<a href="{kit.get_absolute_url()}">311400KIT</a> <span class="muted">Catheter kit</span>' in page

@@ -15,12 +15,19 @@ from silqeqms.models import AuditEvent
 from tests.factories import (
     CustomerFactory,
     DistributionLogEntryFactory,
+    ProductFactory,
     RepAssignmentFactory,
     UserFactory,
     entry_data,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def catalogue(db):
+    """The SKU the forms post is a product (a SKU not in the catalogue asks first: test_entry_catalogue.py)."""
+    return ProductFactory(sku="211810SPT", gtin="")
 
 HEADER = "ship_date,order_number,facility_name,address1,city,state,postal_code,sku,lot_number,quantity,rep\n"
 

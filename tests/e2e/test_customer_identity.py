@@ -9,9 +9,16 @@ from playwright.sync_api import expect
 from customers.models import Customer
 from distribution.models import DistributionLogEntry
 from silqeqms.models import AuditEvent
-from tests.factories import CustomerFactory, RepAssignmentFactory, UserFactory
+from tests.e2e.entry_form import save_after_answering
+from tests.factories import CustomerFactory, ProductFactory, RepAssignmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def catalogue(db):
+    """The SKU typed is a product (a SKU not in the catalogue is asked about first: test_entry_scan.py)."""
+    return ProductFactory(sku="211810SPT", gtin="")
 
 
 @pytest.fixture
@@ -35,15 +42,8 @@ def test_the_entry_form_asks_did_you_mean_and_links_to_the_customer_chosen(page,
     login(ops)
     page.goto(f"{live_server.url}/admin/distribution-log/new/")
     fill_entry(page, "Saint Marys Hospital")
-    page.get_by_role("button", name="Save entry").click()
-
-    question = page.locator("#did-you-mean")
-    expect(question).to_contain_text("Did you mean “St. Mary's Hospital”?")
-    assert not DistributionLogEntry.objects.exists()
-    question.get_by_label("Link to St. Mary's Hospital").check()
-    page.get_by_role("button", name="Save entry").click()
-
-    expect(page.get_by_text("saved")).to_be_visible()
+    save_after_answering(page, "#did-you-mean", says="Did you mean “St. Mary's Hospital”?",
+                         answer="Link to St. Mary's Hospital")
     entry = DistributionLogEntry.objects.get()
     assert (entry.customer, entry.facility_name) == (st_marys, "Saint Marys Hospital")
     assert Customer.objects.count() == 1

@@ -30,6 +30,7 @@ from silqeqms.audit import (
 )
 from silqeqms.models import AuditEvent
 from tests.factories import UserFactory
+from tests.products.gtins import gtin14
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,8 @@ def test_an_imported_row_is_audited_exactly_as_its_model_instance_would_be():
                             facility_name="Hôpital Sainte-Anne", sku="211810SPT", quantity=3, lot_number="L1",
                             address1="1 Rue", city="Paris", country="FR", rep="riley", notes='say "hi"'),
         ImportLine(line=3, ship_date=datetime.date(2026, 3, 2), order_number="SO-2",
-                            facility_name="Clinic B", sku="X", quantity=1, udi_di="0123", postal_code="02134"),
+                            facility_name="Clinic B", sku="X", quantity=1, udi_di=gtin14(123), postal_code="02134",
+                            expiry_date=datetime.date(2027, 6, 30), serial_number="SN-0001"),
     ]
     with audit_batch() as batch:
         result = import_entries(actor=actor, rows=rows, source="csv", reason=" monthly ",

@@ -23,6 +23,8 @@ VALID = {
     "sku": "SKU-1",
     "udi_di": "00812345678901",
     "lot_number": "LOT-1",
+    "expiry_date": "",
+    "serial_number": "SN-0001",
     "quantity": "5",
     "rep": "jdoe",
     "notes": "",

@@ -35,6 +35,8 @@ def test_it_reads_a_plain_utf8_file():
             sku="SKU-1",
             udi_di="00812345678901",
             lot_number="LOT-1",
+            expiry_date=None,
+            serial_number="SN-0001",
             quantity=5,
             rep="jdoe",
             notes="",

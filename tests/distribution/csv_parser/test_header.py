@@ -68,7 +68,7 @@ def test_a_duplicate_column_is_refused():
     header = HEADER + ", SKU"
 
     with pytest.raises(
-        CsvImportError, match=r"^The column 'sku' appears more than once \(columns 10, 16\)\.$"
+        CsvImportError, match=r"^The column 'sku' appears more than once \(columns 10, 18\)\.$"
     ):
         parse_distribution_csv(make_csv(row()[:-2] + ",SKU-2\r\n", header=header))
 
@@ -102,18 +102,18 @@ def test_an_empty_unnamed_trailing_column_is_ignored_but_a_value_in_it_is_an_err
     result = parse_distribution_csv(data)
 
     assert [r.line for r in result.rows] == [2]
-    assert errors_as_tuples(result) == [(3, "", "stray", "has a value in column 16, which has no header")]
+    assert errors_as_tuples(result) == [(3, "", "stray", "has a value in column 18, which has no header")]
 
 
 def test_a_row_with_more_cells_than_the_header_is_an_error():
     result = parse_distribution_csv(make_csv(row()[:-2] + ",surplus\r\n"))
 
-    assert errors_as_tuples(result) == [(2, "", "", "has 16 cells but the header has 15 columns")]
-    assert str(result.errors[0]) == "Line 2: has 16 cells but the header has 15 columns"
+    assert errors_as_tuples(result) == [(2, "", "", "has 18 cells but the header has 17 columns")]
+    assert str(result.errors[0]) == "Line 2: has 18 cells but the header has 17 columns"
 
 
 def test_a_short_row_reads_its_missing_trailing_cells_as_empty():
-    result = parse_distribution_csv(make_csv("2026-03-05,SO-1,Hospital A,,,,,,,SKU-1,,,5\r\n"))
+    result = parse_distribution_csv(make_csv("2026-03-05,SO-1,Hospital A,,,,,,,SKU-1,,,,,5\r\n"))
 
     assert result.ok
     assert (result.rows[0].rep, result.rows[0].notes) == ("", "")

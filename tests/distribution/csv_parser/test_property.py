@@ -26,7 +26,8 @@ _QUANTITY = st.one_of(
 )
 _ROW = st.fixed_dictionaries(
     {
-        name: _SHIP_DATE if name == "ship_date" else _QUANTITY if name == "quantity" else _TEXT
+        name: _SHIP_DATE if name == "ship_date" else _QUANTITY if name == "quantity"
+        else st.one_of(st.just(""), _SHIP_DATE) if name == "expiry_date" else _TEXT
         for name in COLUMNS
     }
 )
@@ -63,9 +64,13 @@ def test_text_written_by_csv_writer_reads_back_trimmed_or_as_cell_errors(generat
             continue
         parsed = rows_by_line[line]
         for name in COLUMNS:
-            if name not in {"ship_date", "quantity"}:
+            if name not in {"ship_date", "quantity", "expiry_date"}:
                 assert getattr(parsed, name) == values[name].strip()
         assert isinstance(parsed.ship_date, date)
+        if values["expiry_date"].strip():
+            assert isinstance(parsed.expiry_date, date)
+        else:
+            assert parsed.expiry_date is None
         assert parsed.quantity > 0
     assert result.total_rows == non_blank
     assert len(result.rows) + len(error_lines) == non_blank

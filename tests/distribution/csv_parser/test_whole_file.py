@@ -92,7 +92,7 @@ def test_the_parser_module_imports_nothing_from_django():
         "assert m.csv.__name__ == 'csv' and m.csv.reader is not None; "
         "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]  # the repository
 
     output = subprocess.run(
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
