@@ -156,10 +156,22 @@ def create_entry(*, actor: User, data: Mapping[str, Any], source: str = Source.M
     return entry
 
 
-def _locked(entry: DistributionLogEntry, version: int | None) -> DistributionLogEntry:
-    locked = DistributionLogEntry.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=entry.pk)
+def _locked(entry: DistributionLogEntry, version: int | None, *, refuse_voided: bool = False) -> DistributionLogEntry:
+    locked = (DistributionLogEntry.objects.select_for_update(of=("self",))
+              .select_related("updated_by", "voided_by").get(pk=entry.pk))
+    if refuse_voided and locked.status == Status.VOIDED:
+        # Said before the version check: "changed by …" would hide that the entry was voided meanwhile.
+        raise ValidationError(voided_refusal(locked))
     check_version(locked, version, "entry")
     return locked
+
+
+def voided_refusal(entry: DistributionLogEntry) -> str:
+    """Why a voided entry cannot be edited: who voided it, when and why."""
+    who = f" by {entry.voided_by.get_username()}" if entry.voided_by_id else ""
+    when = f" on {timezone.localtime(entry.voided_at):%Y-%m-%d %H:%M}" if entry.voided_at else ""
+    why = f" (“{entry.void_reason}”)" if entry.void_reason else ""
+    return f"Entry {entry.pk} was voided{who}{when}{why}, so it cannot be edited. Nothing was saved."
 
 
 def _still_names(customer: Customer | None, facility_name: str) -> bool:
@@ -181,9 +193,7 @@ def update_entry(*, actor: User, entry: DistributionLogEntry, data: Mapping[str,
     entry is (`warnings_seen` as for create_entry); one that does not (an address corrected for a
     recall) is not refused for a lot held since."""
     reason = require_reason(reason)
-    locked = _locked(entry, version)
-    if locked.status == Status.VOIDED:
-        raise ValidationError("A voided entry cannot be edited.")
+    locked = _locked(entry, version, refuse_voided=True)
     old = model_values(locked, AUDITED_FIELDS)
     old_customer = locked.customer
     touched = Touched()

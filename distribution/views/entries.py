@@ -177,7 +177,7 @@ class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, ScanFillMixin, Fo
     def get(self, request, *args, **kwargs):
         entry = self.get_entry()
         if entry.status == Status.VOIDED:
-            messages.error(request, "A voided entry cannot be edited.")
+            messages.error(request, services.voided_refusal(entry))
             return redirect(entry)
         return super().get(request, *args, **kwargs)
 

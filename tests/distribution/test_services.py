@@ -332,3 +332,14 @@ def test_an_external_reference_is_unique_where_set_and_entries_without_one_are_m
         DistributionLogEntryFactory(external_ref="ss-1-1")
     assert DistributionLogEntry.objects.filter(external_ref__startswith="ss-1").count() == 1
     assert DistributionLogEntry.objects.filter(external_ref__isnull=True).count() == 2
+
+
+def test_editing_an_entry_voided_meanwhile_says_it_was_voided_not_changed(actor):
+    entry = services.create_entry(actor=actor, data=entry_data())
+    voider = UserFactory(username="quinn")
+    services.void_entry(actor=voider, entry=entry, reason="shipped to the wrong address")
+    with pytest.raises(ValidationError) as refused:
+        services.update_entry(actor=actor, entry=entry, data={"quantity": 9}, reason="recount", version=1)
+    message = refused.value.messages[0]
+    assert "was voided by quinn" in message and "shipped to the wrong address" in message
+    assert "changed by" not in message
