@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
+import datetime
 
-from distribution.models import CustomerOrderStats, DailySkuSummary, LotSummary, OrderSummary
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from distribution.imports.decisions import ImportDecisions
+from distribution.imports.use_cases import import_csv_file, import_pdf_files
+from distribution.models import (
+    CustomerOrderStats,
+    DailySkuSummary,
+    LotSummary,
+    OrderSummary,
+    Source,
+    Status,
+    SyncRun,
+)
+from distribution.shipstation import sync
 from distribution.summaries import rebuild_summaries, verify_summaries
 from silqeqms.jobs import JobFailed, job_kind
+from silqeqms.jobs.files import read_job_input
+from silqeqms.jobs.models import Job
+from silqeqms.wording import counted
 
 REBUILD_SUMMARIES = "distribution.rebuild_summaries"
 
@@ -30,4 +48,96 @@ def rebuild_dashboard_summaries(*, actor, params, progress) -> dict:
                    ["Customers with orders", CustomerOrderStats.objects.count()],
                    ["Lots", LotSummary.objects.count()], ["Day × SKU rows", DailySkuSummary.objects.count()]],
         "links": [{"label": "Sales dashboard", "url": reverse("sales_dashboard:dashboard")}],
+    }
+
+
+# Imports and the ShipStation sync ------------------------------------------------------------------
+
+IMPORT_CSV = "distribution.import_csv"
+IMPORT_PDF = "distribution.import_pdf"
+SYNC_SHIPSTATION = "distribution.sync_shipstation"
+
+
+def _nothing_imported(what: str, error: ValidationError) -> JobFailed:
+    """The import's problems as the job's error; each names its line, column or file."""
+    return JobFailed(f"Nothing was imported from {what}: {'; '.join(error.messages)} The log or the customers "
+                     f"changed since the preview: upload the file again to see it as it would import now.")
+
+
+def _entry_links(source: str, needs_review: int) -> list[dict[str, str]]:
+    entries = reverse("distribution:entry_list")
+    links = [{"label": f"Entries from {Source(source).label} imports", "url": f"{entries}?{urlencode({'source': source})}"}]
+    if needs_review:
+        links.append({"label": "Entries waiting for review",
+                      "url": f"{entries}?{urlencode({'source': source, 'status': Status.NEEDS_REVIEW})}"})
+    return links
+
+
+def _counts(result) -> list[list]:
+    return [["Entries created", result.created], ["Duplicates skipped", result.duplicates],
+            ["Waiting for review", result.needs_review], ["Customers created", result.customers_created]]
+
+
+@job_kind(IMPORT_CSV, label="Import a distribution CSV", permission="distribution.import")
+def import_csv(*, actor, params, progress) -> dict:
+    """params: file (storage name), name (as uploaded), reason, decisions (ImportDecisions.to_params())."""
+    name = params["name"]
+    data = read_job_input(params["file"])
+    try:
+        result = import_csv_file(actor=actor, name=name, data=data, reason=params["reason"], progress=progress,
+                                 decisions=ImportDecisions.from_params(params.get("decisions")))
+    except ValidationError as error:
+        raise _nothing_imported(name, error) from None
+    return {
+        "summary": [f"Imported {counted(result.created, 'entry', 'entries')} from {name}; every entry has its own "
+                    f"audit event.",
+                    f"{counted(result.corrections_skipped, 'possible correction')} skipped, "
+                    f"{counted(result.fields_filled, 'blank customer field')} filled."],
+        "counts": _counts(result),
+        "links": _entry_links(Source.CSV, result.needs_review),
+    }
+
+
+@job_kind(IMPORT_PDF, label="Import sales-order PDFs", permission="distribution.import")
+def import_pdf(*, actor, params, progress) -> dict:
+    """params: files ([{file, name}]), reason, decisions (ImportDecisions.to_params())."""
+    files = [(item["name"], read_job_input(item["file"])) for item in params["files"]]
+    try:
+        result = import_pdf_files(actor=actor, files=files, reason=params["reason"], progress=progress,
+                                  decisions=ImportDecisions.from_params(params.get("decisions")))
+    except ValidationError as error:
+        raise _nothing_imported(", ".join(name for name, _ in files), error) from None
+    summary = [f"Imported {counted(result.created, 'entry', 'entries')} from "
+               f"{', '.join(result.files_imported) or 'no file'}; each links to its original PDF."]
+    if result.files_skipped:
+        summary.append(f"Already imported before, so skipped: {', '.join(result.files_skipped)}.")
+    return {"summary": summary, "counts": _counts(result), "links": _entry_links(Source.PDF, result.needs_review)}
+
+
+def active_sync_job() -> Job | None:
+    """The sync queued or running now, if any (Sync now, the webhook and cron start no second one)."""
+    return Job.objects.filter(kind=SYNC_SHIPSTATION, status__in=Job.ACTIVE).order_by("id").first()
+
+
+@job_kind(SYNC_SHIPSTATION, label="Sync ShipStation shipments", permission="distribution.sync")
+def sync_shipstation(*, actor, params, progress) -> dict:
+    """params: since, until (ISO dates; blank for the default window), dry_run. A worker may wait out
+    ShipStation's rate limit; a page or webhook never does, it only starts this job."""
+    since, until = (datetime.date.fromisoformat(params[k]) if params.get(k) else None for k in ("since", "until"))
+    try:
+        run = sync.sync_shipments(actor=actor, since=since, until=until, dry_run=bool(params.get("dry_run")),
+                                  progress=progress)
+    except (sync.ShipStationNotConfigured, ValueError) as error:
+        raise JobFailed(f"Nothing was synced. {error}") from None
+    except sync.SyncAlreadyRunning as error:
+        return {"summary": [f"Nothing was synced: {error} That run covers the same window."],
+                "links": [{"label": "ShipStation", "url": reverse("distribution:shipstation")}]}
+    if run.status == SyncRun.RunStatus.FAILED:
+        raise JobFailed(sync.run_summary(run))
+    return {
+        "summary": [sync.run_summary(run), *run.errors[:20]],
+        "counts": [["Created", run.created], ["Updated", run.updated], ["Voided", run.voided],
+                   ["Unchanged", run.unchanged], ["Errors", len(run.errors)]],
+        "links": [{"label": "ShipStation", "url": reverse("distribution:shipstation")},
+                  *_entry_links(Source.SHIPSTATION, 0)],
     }

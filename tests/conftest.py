@@ -39,6 +39,16 @@ flush_command.Command.handle = _flush_with_audit_triggers_suspended
 
 
 @pytest.fixture
+def jobs_run_at_once(monkeypatch):
+    """A job started in the test runs at once, inside the test's transaction (which never commits, so
+    the after-commit hand-over to the task queue would never happen): for tests of what a job does,
+    not of the queue. tests/silqeqms/test_jobs*.py test the queue, the workers and the progress."""
+    from silqeqms.jobs import services
+
+    monkeypatch.setattr(services, "_enqueue_after_commit", services._enqueue)
+
+
+@pytest.fixture
 def roles(db) -> dict[str, Group]:
     seed_permissions()
     return {g.name: g for g in Group.objects.all()}

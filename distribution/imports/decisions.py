@@ -40,6 +40,22 @@ class ImportDecisions:
     fill_blank_fields: bool = False
     import_corrections: bool = False
 
+    def to_params(self) -> dict[str, Any]:
+        """As JSON, for a background job's params (from_params reads it back)."""
+        return {"customers": dict(self.customers), "fills": sorted([key, name] for key, name in self.fills),
+                "corrections": sorted(self.corrections), "create_close_customers": self.create_close_customers,
+                "fill_blank_fields": self.fill_blank_fields, "import_corrections": self.import_corrections}
+
+    @classmethod
+    def from_params(cls, data: Mapping[str, Any] | None) -> ImportDecisions:
+        data = data or {}
+        return cls(customers=dict(data.get("customers") or {}),
+                   fills=frozenset((str(key), str(name)) for key, name in data.get("fills") or ()),
+                   corrections=frozenset(int(line) for line in data.get("corrections") or ()),
+                   create_close_customers=bool(data.get("create_close_customers")),
+                   fill_blank_fields=bool(data.get("fill_blank_fields")),
+                   import_corrections=bool(data.get("import_corrections")))
+
 
 @dataclass
 class DecisionsUsed:

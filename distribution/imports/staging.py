@@ -1,58 +1,94 @@
-"""Uploaded files held between preview and confirm: on disk under MEDIA_ROOT, indexed in the session."""
+"""Uploaded files held between preview and confirm.
+
+The file goes to Django's storage (silqeqms.jobs.files, so the worker that runs the import reads what
+this web server received, on this machine or another); the session keeps which previews it may
+confirm: token → name, sha256, kind and storage name. Confirming claims the token for one job
+(`claim_key`), so the same confirm sent twice runs one import. The job removes the file once it has
+succeeded; the worker's sweep removes a preview nobody confirmed after a day
+(silqeqms.jobs.files.purge_orphan_inputs).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
+import datetime
 import secrets
-import time
-from pathlib import Path
+from dataclasses import dataclass
 
-from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from silqeqms.jobs.files import delete_job_inputs, save_job_input
 
 SESSION_KEY = "staged_imports"
+MAX_AGE = datetime.timedelta(days=1)
+# The session remembers this many previews at most (the oldest are forgotten first).
+MAX_STAGED = 20
 
 
-def _folder() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "import-staging"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+@dataclass(frozen=True)
+class StagedFile:
+    token: str
+    name: str  # as uploaded
+    sha256: str
+    storage_name: str  # in default_storage, under silqeqms.jobs.files.PREFIX
+
+    @property
+    def claim_key(self) -> str:
+        return claim_key(self.token)
 
 
-MAX_AGE_SECONDS = 24 * 3600
+def claim_key(token: str) -> str:
+    """What the confirm's job claims (Job.claim_key): one import per preview, however often it is confirmed."""
+    return f"import:{token}"
 
 
-def _sweep(folder: Path) -> None:
-    """Previews nobody confirmed: remove what is older than a day."""
-    cutoff = time.time() - MAX_AGE_SECONDS
-    for path in folder.iterdir():
-        with contextlib.suppress(FileNotFoundError):
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-
-
-def stage(request, *, name: str, data: bytes, kind: str) -> str:
+def stage(request, *, name: str, data: bytes, sha256: str, kind: str) -> str:
+    """Store the file and remember in the session that this person may confirm it; returns the token."""
     token = secrets.token_urlsafe(16)
-    folder = _folder()
-    _sweep(folder)
-    (folder / token).write_bytes(data)
-    staged = request.session.get(SESSION_KEY, {})
-    staged[token] = {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "kind": kind}
+    storage_name = save_job_input(name, data)
+    staged = dict(request.session.get(SESSION_KEY, {}))
+    staged[token] = {"name": name, "sha256": sha256, "kind": kind, "storage_name": storage_name,
+                     "at": timezone.now().isoformat()}
+    for old in sorted(staged, key=lambda t: staged[t].get("at", ""))[:-MAX_STAGED]:
+        _forget(staged, old)
     request.session[SESSION_KEY] = staged
     return token
 
 
-def load(request, token: str, *, kind: str) -> tuple[str, bytes] | None:
-    """The staged file's name and bytes, if this session staged it (and it is still there)."""
+def load(request, token: str, *, kind: str) -> StagedFile | None:
+    """The staged file, if this session staged it for `kind`, it is not older than a day and still stored."""
     meta = request.session.get(SESSION_KEY, {}).get(token)
-    path = _folder() / token
-    if not meta or meta.get("kind") != kind or not path.is_file() or "/" in token:
+    if not isinstance(meta, dict) or meta.get("kind") != kind or "storage_name" not in meta:
         return None
-    return meta["name"], path.read_bytes()
+    try:
+        staged_at = datetime.datetime.fromisoformat(meta["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if timezone.now() - staged_at > MAX_AGE or not default_storage.exists(meta["storage_name"]):
+        return None
+    return StagedFile(token=token, name=meta["name"], sha256=meta["sha256"], storage_name=meta["storage_name"])
+
+
+def read(staged: StagedFile) -> bytes:
+    with default_storage.open(staged.storage_name, "rb") as handle:
+        return handle.read()
+
+
+def forget(request, token: str) -> None:
+    """The session no longer offers this preview (it was confirmed: the file now belongs to the job)."""
+    staged = dict(request.session.get(SESSION_KEY, {}))
+    staged.pop(token, None)
+    request.session[SESSION_KEY] = staged
 
 
 def discard(request, token: str) -> None:
-    staged = request.session.get(SESSION_KEY, {})
-    staged.pop(token, None)
+    """Forget the preview and remove its file (for a confirm done inline, not by a job)."""
+    staged = dict(request.session.get(SESSION_KEY, {}))
+    _forget(staged, token)
     request.session[SESSION_KEY] = staged
-    (_folder() / token).unlink(missing_ok=True)
+
+
+def _forget(staged: dict, token: str) -> None:
+    meta = staged.pop(token, None) or {}
+    if meta.get("storage_name"):
+        delete_job_inputs([meta["storage_name"]])

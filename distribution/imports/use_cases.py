@@ -34,6 +34,7 @@ from distribution.imports.writer import ImportResult, import_entries
 from distribution.models import Source, SourceDocument
 from distribution.services import store_source_document
 from silqeqms.audit import audit_batch, current_batch_id
+from silqeqms.jobs.progress import NullProgress, Progress
 from silqeqms.models import User
 
 
@@ -89,9 +90,10 @@ def preview_csv_file(*, name: str, data: bytes) -> CsvPreview:
 
 
 def import_csv_file(*, actor: User | None, name: str, data: bytes, reason: str,
-                    batch_data: Mapping[str, Any] | None = None, decisions: ImportDecisions | None = None
-                    ) -> ImportResult:
-    """Import every row of the CSV, or none: any problem raises ValidationError (one message each)."""
+                    batch_data: Mapping[str, Any] | None = None, decisions: ImportDecisions | None = None,
+                    progress: Progress | None = None) -> ImportResult:
+    """Import every row of the CSV, or none: any problem raises ValidationError (one message each).
+    `progress`: a background job's (the import runs as one from the page; silqeqms.jobs)."""
     try:
         parsed = parse_distribution_csv(data)
     except CsvImportError as error:
@@ -100,7 +102,7 @@ def import_csv_file(*, actor: User | None, name: str, data: bytes, reason: str,
         raise ValidationError([str(e) for e in parsed.errors])
     with _one_batch():
         return import_entries(actor=actor, rows=csv_rows_to_lines(parsed.rows), source=Source.CSV, reason=reason,
-                              file_name=name, sha256=sha256_of(data), decisions=decisions,
+                              file_name=name, sha256=sha256_of(data), decisions=decisions, progress=progress,
                               batch_data={"encoding": parsed.encoding, **(batch_data or {})})
 
 
@@ -168,8 +170,9 @@ def _renumber(plans: Sequence[PdfFilePlan]) -> list[ImportLine]:
     return [line for plan in plans for line in plan.lines]
 
 
-def _read_files(files: Sequence[tuple[str, bytes]]) -> list[PdfFilePlan]:
+def _read_files(files: Sequence[tuple[str, bytes]], *, progress: Progress | None = None) -> list[PdfFilePlan]:
     """Each file read (or why not); a file repeated in one upload counts once."""
+    progress = progress or NullProgress()
     plans, first_name = [], {}
     for name, data in files:
         digest = sha256_of(data)
@@ -179,6 +182,7 @@ def _read_files(files: Sequence[tuple[str, bytes]]) -> list[PdfFilePlan]:
             plan = read_pdf_file(name, data)
             first_name[digest] = name
         plans.append(plan)
+        progress.advance()
     return plans
 
 
@@ -202,17 +206,19 @@ class PdfImportResult:
 
 
 def import_pdf_files(*, actor: User | None, files: Sequence[tuple[str, bytes]], reason: str,
-                     batch_data: Mapping[str, Any] | None = None, decisions: ImportDecisions | None = None
-                     ) -> PdfImportResult:
+                     batch_data: Mapping[str, Any] | None = None, decisions: ImportDecisions | None = None,
+                     progress: Progress | None = None) -> PdfImportResult:
     """Every file's lines in one transaction, each entry linked to its stored original; a file imported
     before is skipped. Any unreadable file or any line with a problem refuses the whole batch. Lines are
     numbered on across the files, as in the preview; `decisions` answer the preview's questions."""
     outcome = PdfImportResult()
     decisions = decisions or ImportDecisions()
     used = DecisionsUsed()
+    progress = progress or NullProgress()
+    progress.add_to_total(len(files))  # reading each file is most of the time; then its lines
     with _one_batch(), transaction.atomic():
         outcome.batch_id = current_batch_id()
-        plans = _read_files(files)
+        plans = _read_files(files, progress=progress)
         for plan in plans:
             if plan.error and not plan.already_imported:
                 raise ValidationError(plan.error)
@@ -225,7 +231,7 @@ def import_pdf_files(*, actor: User | None, files: Sequence[tuple[str, bytes]], 
             result = import_entries(
                 actor=actor, rows=plan.lines, source=Source.PDF, reason=reason, file_name=name,
                 sha256=document.sha256, source_document=document, unknown_rep_is_error=False,
-                decisions=decisions, decisions_used=used,
+                decisions=decisions, decisions_used=used, progress=progress,
                 batch_data={"pages": plan.result.page_count, "orders": [o.order_number for o in plan.result.orders],
                             **(batch_data or {})},
             )

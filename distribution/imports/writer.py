@@ -29,6 +29,7 @@ from distribution.summaries import add_new_entries
 from silqeqms.audit import PendingEvent, current_batch_id, record_events
 from silqeqms.bulk import bulk_insert_rows, paused_gc
 from silqeqms.edits import require_reason
+from silqeqms.jobs.progress import NullProgress, Progress
 from silqeqms.locks import hold_lock
 from silqeqms.models import User
 
@@ -51,6 +52,10 @@ _IMPORT_FIELDS = ("ship_date", "order_number", "customer_id", "facility_name", *
                   "lot_number", "quantity", "rep_id", "notes", "source", "source_document_id", "status",
                   "created_by_id", "updated_by_id", "expiry_date", "serial_number")
 _IMPORT_ENTRY_LABEL = DistributionLogEntry._meta.label_lower
+# A job's progress bar: an import counts each line three times (planned, written, audited), and
+# advances in steps of this many lines so that counting costs nothing beside the writing.
+PROGRESS_STEP = 1000
+PROGRESS_UNITS_PER_LINE = 3
 
 
 def _import_changes(r: ImportLine, customer: str | None, rep: str | None, status: str, source: str
@@ -76,25 +81,28 @@ def _import_changes(r: ImportLine, customer: str | None, rep: str | None, status
 def import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: str, reason: str, file_name: str,
                    sha256: str, source_document: SourceDocument | None = None,
                    batch_data: Mapping[str, Any] | None = None, unknown_rep_is_error: bool = True,
-                   decisions: ImportDecisions | None = None, decisions_used: DecisionsUsed | None = None
-                   ) -> ImportResult:
+                   decisions: ImportDecisions | None = None, decisions_used: DecisionsUsed | None = None,
+                   progress: Progress | None = None) -> ImportResult:
     """All rows in one transaction, or none: any problem refuses the whole import before writing.
 
     `decisions`: the person's answers to the preview's questions (imports.decisions), checked against
     the plan made here; without them a facility close to an existing customer refuses the import, no
     customer field is filled and possible corrections are skipped. `decisions_used`: for an import of
-    several files, which then checks the answers across them (decisions.unused_decisions)."""
+    several files, which then checks the answers across them (decisions.unused_decisions). `progress`:
+a background job's (silqeqms.jobs), which grows by PROGRESS_UNITS_PER_LINE units per line."""
+    progress = progress or NullProgress()
+    progress.add_to_total(PROGRESS_UNITS_PER_LINE * len(rows))
     with paused_gc():
         return _import_entries(actor=actor, rows=rows, source=source, reason=reason, file_name=file_name,
                                sha256=sha256, source_document=source_document, batch_data=batch_data,
                                unknown_rep_is_error=unknown_rep_is_error, decisions=decisions or ImportDecisions(),
-                               decisions_used=decisions_used)
+                               decisions_used=decisions_used, progress=progress)
 
 
 def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: str, reason: str, file_name: str,
                     sha256: str, source_document: SourceDocument | None,
                     batch_data: Mapping[str, Any] | None, unknown_rep_is_error: bool, decisions: ImportDecisions,
-                    decisions_used: DecisionsUsed | None) -> ImportResult:
+                    decisions_used: DecisionsUsed | None, progress: Progress) -> ImportResult:
     reason = require_reason(reason)
     # A second import running at once waits here, then plans against the first's committed rows, so
     # the same file confirmed twice (a double click, two tabs, two commands) is imported once.
@@ -105,6 +113,7 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
     problems = apply_decisions(plan, decisions, used=decisions_used)
     if problems:
         raise ValidationError(problems)
+    progress.advance(len(rows))
     to_create = plan.to_create
     customers, customers_created = _customers_of(plan, actor=actor, reason=reason)
     fields_filled = _fill_confirmed(plan, actor=actor, reason=reason)
@@ -131,7 +140,10 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
                    source, source_document_id, status, actor_id, actor_id, r.expiry_date, r.serial_number)
             entry_rows.append(row)
             changes.append(_import_changes(r, customer_label, rep_text.get(rep_id), status, source))
+            if len(entry_rows) % PROGRESS_STEP == 0:
+                progress.advance(PROGRESS_STEP)
             yield row
+        progress.advance(len(rows) - len(entry_rows) // PROGRESS_STEP * PROGRESS_STEP)
 
     entry_ids = bulk_insert_rows(DistributionLogEntry, _IMPORT_FIELDS, build_rows(), count=len(to_create))
     if not all(entry_ids):  # SQLite < 3.35 would not return ids; we need them for the audit
@@ -142,7 +154,7 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
                      target_repr=f"{p.row.order_number} · {p.row.sku} · lot {p.row.lot_number or 'pending'} · "
                                  f"{p.row.quantity}"[:255],
                      reason=reason, changes=change, data={"line": p.row.line})
-        for p, pk, change in zip(to_create, entry_ids, changes, strict=True)
+        for p, pk, change in _counted(zip(to_create, entry_ids, changes, strict=True), progress)
     )
     needs_review = sum(1 for p in to_create if not p.row.lot_number)
     corrections_skipped = sum(1 for p in plan.corrections if not p.import_correction)
@@ -155,6 +167,7 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
     batch_event = PendingEvent(action="distribution.imported", target_type="distribution.import",
                                target_id=sha256[:16], target_repr=file_name, reason=reason, data=summary)
     record_events(actor=actor, events=itertools.chain(events, [batch_event]), return_events=False)
+    progress.advance(len(rows) - len(entry_ids) // PROGRESS_STEP * PROGRESS_STEP)
     # The rep named on a row is assigned to that customer (first rep = primary), so a sales rep sees
     # the customers and shipments an import gave them.
     ensure_rep_assignments(pairs={(row[2], row[14]) for row in entry_rows if row[14] is not None}, actor=actor,
@@ -166,6 +179,14 @@ def _import_entries(*, actor: User | None, rows: Sequence[ImportLine], source: s
     return ImportResult(created=len(entry_ids), duplicates=len(plan.duplicates), needs_review=needs_review,
                         customers_created=customers_created, batch_id=current_batch_id(), entry_ids=entry_ids,
                         corrections_skipped=corrections_skipped, fields_filled=fields_filled)
+
+
+def _counted(items, progress: Progress):
+    """`items` unchanged, advancing `progress` by PROGRESS_STEP every PROGRESS_STEP items."""
+    for count, item in enumerate(items, start=1):
+        if count % PROGRESS_STEP == 0:
+            progress.advance(PROGRESS_STEP)
+        yield item
 
 
 def _customers_of(plan: ImportPlan, *, actor: User | None, reason: str) -> tuple[dict[str, Customer], int]:

@@ -13,6 +13,7 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import time
@@ -37,7 +38,8 @@ from distribution.shipstation.client import (
     ShipStationError,
     ShipStationUnavailable,
 )
-from silqeqms.audit import audit_batch, record_event
+from silqeqms.audit import audit_batch, current_context, record_event
+from silqeqms.jobs.progress import NullProgress, Progress
 from silqeqms.locks import hold_lock
 from silqeqms.models import AuditEvent, User
 
@@ -203,6 +205,17 @@ def entry_values(shipment: Shipment, item: ShipmentItem) -> dict[str, Any]:
     }
 
 
+def run_summary(run: SyncRun) -> str:
+    counts = (f"{run.created} created, {run.updated} updated, {run.voided} voided, {run.unchanged} unchanged, "
+              f"{len(run.errors)} error{'s' if len(run.errors) != 1 else ''}")
+    window = f"ship dates {run.window_start:%Y-%m-%d} to {run.window_end:%Y-%m-%d}"
+    if run.status == SyncRun.RunStatus.FAILED:
+        last = run.errors[-1] if run.errors else "unknown error"
+        return f"Sync run {run.pk} failed ({window}): {last} Pages already saved are kept ({counts})."
+    return f"Sync run {run.pk} {run.get_status_display().lower()} ({window}, {run.pages} page" \
+           f"{'s' if run.pages != 1 else ''}): {counts}."
+
+
 # -- the run ----------------------------------------------------------------------------------------------
 
 
@@ -233,13 +246,13 @@ class _Context:
 
 def sync_shipments(*, actor: User | None, since: datetime.date | None = None, until: datetime.date | None = None,
                    dry_run: bool = False, client: ShipStationClient | None = None,
-                   request_ip: str | None = None) -> SyncRun:
+                   request_ip: str | None = None, progress: Progress | None = None) -> SyncRun:
     """Fetch the shipments shipped in [since, until] (default: `default_window()`) and upsert their items.
 
     Returns the finished SyncRun: succeeded, dry_run, or failed with the reason in `errors` (ShipStation
     errors such as rejected credentials end the run, they are not raised). Raises ShipStationNotConfigured
     (no run recorded), SyncAlreadyRunning (no run recorded), ValueError for an inverted window, and any
-    unexpected error after marking the run failed.
+    unexpected error after marking the run failed. `progress` (a background job's) counts pages.
     """
     own_client = client is None
     client = client or client_from_settings()
@@ -248,7 +261,9 @@ def sync_shipments(*, actor: User | None, since: datetime.date | None = None, un
         start, end = since or default_start, until or default_end
         if start > end:
             raise ValueError(f"The window starts ({start}) after it ends ({end}).")
-        with audit_batch(request_ip=request_ip) as batch:
+        # Inside a job (or a request's batch) the run's events join it: the job page links them.
+        outer = current_context()
+        with contextlib.nullcontext(outer) if outer else audit_batch(request_ip=request_ip) as batch:
             _fail_stale_runs()
             running = SyncRun.objects.filter(status=SyncRun.RunStatus.RUNNING).first()
             if running is not None:
@@ -256,14 +271,15 @@ def sync_shipments(*, actor: User | None, since: datetime.date | None = None, un
                 raise SyncAlreadyRunning(f"Sync run {running.pk} is still running (started {started:%Y-%m-%d %H:%M}).")
             run = SyncRun.objects.create(window_start=start, window_end=end, status=SyncRun.RunStatus.RUNNING,
                                          batch_id=batch.batch_id, started_by=actor)
-            _run(run=run, actor=actor, client=client, dry_run=dry_run)
+            _run(run=run, actor=actor, client=client, dry_run=dry_run, progress=progress or NullProgress())
             return run
     finally:
         if own_client:
             client.close()
 
 
-def _run(*, run: SyncRun, actor: User | None, client: ShipStationClient, dry_run: bool) -> None:
+def _run(*, run: SyncRun, actor: User | None, client: ShipStationClient, dry_run: bool, progress: Progress
+         ) -> None:
     ctx = _Context(run=run, actor=actor, reps={})
     try:
         ctx.reps, rep_errors = _rep_users()
@@ -277,6 +293,7 @@ def _run(*, run: SyncRun, actor: User | None, client: ShipStationClient, dry_run
             run.unchanged += result.unchanged
             _add_errors(run, result.errors, ctx)
             run.save(update_fields=["pages", "created", "updated", "voided", "unchanged", "errors"])
+            progress.update(run.pages, max(page.pages, run.pages))
     except ShipStationError as exc:
         _finish(run, ctx=ctx, dry_run=dry_run, failure=str(exc))
     except BaseException as exc:  # a bug, the database, Ctrl-C: record the failure, then let it propagate

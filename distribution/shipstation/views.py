@@ -1,4 +1,5 @@
-"""The ShipStation status page ("Sync now") and the SHIP_NOTIFY webhook: thin views over the sync."""
+"""The ShipStation status page ("Sync now") and the SHIP_NOTIFY webhook: each starts the sync as a
+background job (distribution.jobs.SYNC_SHIPSTATION), so no request waits on ShipStation."""
 
 from __future__ import annotations
 
@@ -14,27 +15,15 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from distribution import selectors
+from distribution.jobs import SYNC_SHIPSTATION, active_sync_job
 from distribution.models import Source, Status, SyncRun
 from distribution.shipstation import sync
+from silqeqms.jobs import start_job
 from silqeqms.middleware import client_ip
 from silqeqms.permissions import PermissionRequiredMixin
 
 RECENT_RUNS = 20
-# A page request or a webhook must not hold a worker through a long rate-limit wait: it fails the run
-# with a clear message instead, and the cron job (which may wait) carries on.
-WEB_MAX_WAIT_SECONDS = 5.0
-CRON_LINE = "*/15 * * * * cd /srv/silqeqms && .venv/bin/python manage.py sync_shipstation"
-
-
-def run_summary(run: SyncRun) -> str:
-    counts = (f"{run.created} created, {run.updated} updated, {run.voided} voided, {run.unchanged} unchanged, "
-              f"{len(run.errors)} error{'s' if len(run.errors) != 1 else ''}")
-    window = f"ship dates {run.window_start:%Y-%m-%d} to {run.window_end:%Y-%m-%d}"
-    if run.status == SyncRun.RunStatus.FAILED:
-        last = run.errors[-1] if run.errors else "unknown error"
-        return f"Sync run {run.pk} failed ({window}): {last} Pages already saved are kept ({counts})."
-    return f"Sync run {run.pk} {run.get_status_display().lower()} ({window}, {run.pages} page" \
-           f"{'s' if run.pages != 1 else ''}): {counts}."
+CRON_LINE = "*/15 * * * * cd /srv/silqeqms && .venv/bin/python manage.py sync_shipstation --background"
 
 
 class ShipStationView(PermissionRequiredMixin, View):
@@ -54,24 +43,19 @@ class ShipStationView(PermissionRequiredMixin, View):
             "window_end": window_end,
             "needs_review": needs_review,
             "cron_line": CRON_LINE,
+            "active_job": active_sync_job(),
         })
 
     def post(self, request):
-        try:
-            client = sync.client_from_settings(max_wait=WEB_MAX_WAIT_SECONDS)
-        except sync.ShipStationNotConfigured as error:
-            messages.error(request, f"Nothing was synced. {error}")
+        """Sync now: a background job (the worker may wait out ShipStation's rate limit; no page waits)."""
+        if not sync.is_configured():
+            messages.error(request, "Nothing was synced. ShipStation is not configured: set SHIPSTATION_API_KEY "
+                                    "and SHIPSTATION_API_SECRET in the server's environment.")
             return redirect("distribution:shipstation")
-        try:
-            run = sync.sync_shipments(actor=request.user, client=client, request_ip=client_ip(request))
-        except sync.SyncAlreadyRunning as error:
-            messages.warning(request, f"Nothing was started. {error}")
-            return redirect("distribution:shipstation")
-        finally:
-            client.close()
-        level = messages.error if run.status == SyncRun.RunStatus.FAILED else messages.success
-        level(request, run_summary(run))
-        return redirect("distribution:shipstation")
+        if job := active_sync_job():
+            messages.warning(request, f"A sync is already queued or running (job {job.pk}); here it is.")
+            return redirect(job)
+        return redirect(start_job(actor=request.user, kind=SYNC_SHIPSTATION, request_ip=client_ip(request)))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -90,14 +74,9 @@ class ShipNotifyWebhookView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request):
-        try:
-            client = sync.client_from_settings(max_wait=WEB_MAX_WAIT_SECONDS)
-        except sync.ShipStationNotConfigured:
+        if not sync.is_configured():
             return JsonResponse({"status": "not_configured"}, status=503)
-        try:
-            run = sync.sync_shipments(actor=None, client=client, request_ip=client_ip(request))
-        except sync.SyncAlreadyRunning:
-            return JsonResponse({"status": "already_running"}, status=202)
-        finally:
-            client.close()
-        return JsonResponse({"status": run.status, "run": run.pk}, status=202)
+        if job := active_sync_job():
+            return JsonResponse({"status": "already_running", "job": job.pk}, status=202)
+        job = start_job(actor=None, kind=SYNC_SHIPSTATION, request_ip=client_ip(request))
+        return JsonResponse({"status": "queued", "job": job.pk}, status=202)

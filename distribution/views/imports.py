@@ -1,18 +1,18 @@
 """The import pages: upload → preview of every line and every problem, and the questions a person must
 answer (new facilities close to existing customers, blank customer fields to fill, possible corrections)
-→ confirm with a reason → every line or none. The pages only adapt HTTP to the use cases in
-distribution.imports.use_cases, which the management commands call too.
+→ confirm with a reason → a background job imports every line or none, and the page follows its
+progress (/admin/jobs/<id>/). The pages only adapt HTTP to the use cases in
+distribution.imports.use_cases, which the management commands and the jobs (distribution.jobs) call.
 
 The confirm plans the staged file again to build the questions' fields, so an answer that no longer fits
-is an error on the page; the import itself checks the answers once more inside its transaction."""
+is an error on the page; the import itself checks the answers once more inside its transaction. The
+confirm claims the staged upload for one job: sent twice (a double click, a second tab), it leads to
+the same job."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
 from django.views import View
 
 from distribution.forms import (
@@ -23,23 +23,22 @@ from distribution.forms import (
     PdfUploadForm,
 )
 from distribution.imports import staging
-from distribution.imports.use_cases import (
-    import_csv_file,
-    import_pdf_files,
-    preview_csv_file,
-    preview_pdf_files,
-)
-from distribution.models import Source
+from distribution.imports.use_cases import preview_csv_file, preview_pdf_files
+from distribution.jobs import IMPORT_CSV, IMPORT_PDF
+from silqeqms.jobs import start_job
+from silqeqms.jobs.models import Job
+from silqeqms.middleware import client_ip
 from silqeqms.permissions import PermissionRequiredMixin
-from silqeqms.wording import counted
 
 # The preview's table stops here so that a 100,000-row file does not become a 30 MB page; every
 # problem is still listed and the counts cover every row.
 PREVIEW_ROWS = 500
 
 
-def _problems_text(error: ValidationError) -> str:
-    return "; ".join(error.messages)
+def _claimed(request, tokens: list[str]) -> Job | None:
+    """The job a confirm of these staged files already started (the same confirm sent again)."""
+    keys = [staging.claim_key(token) for token in tokens]
+    return Job.objects.filter(claim_key__in=keys, started_by=request.user).first() if keys else None
 
 
 class CsvImportView(PermissionRequiredMixin, View):
@@ -60,7 +59,7 @@ class CsvImportView(PermissionRequiredMixin, View):
         confirm_form = None
         preview = preview_csv_file(name=upload.name, data=data)
         if preview.can_import:
-            token = staging.stage(request, name=upload.name, data=data, kind="csv")
+            token = staging.stage(request, name=upload.name, data=data, sha256=preview.sha256, kind="csv")
             confirm_form = ImportConfirmForm(initial={"token": token})
         return self.render_preview(request, preview, confirm_form)
 
@@ -79,34 +78,26 @@ class CsvImportView(PermissionRequiredMixin, View):
     def confirm(self, request):
         form = ImportConfirmForm(request.POST)
         token = request.POST.get("token", "")
+        if job := _claimed(request, [token]):
+            return redirect(job)
         staged = staging.load(request, token, kind="csv")
         if staged is None:
             messages.error(request, "That upload has expired or was already imported. Upload the file again.")
             return redirect("distribution:import_csv")
-        name, data = staged
-        preview = preview_csv_file(name=name, data=data)
+        preview = preview_csv_file(name=staged.name, data=staging.read(staged))
         decisions_form = ImportDecisionsForm(request.POST, plan=preview.plan)
         if not (form.is_valid() & decisions_form.is_valid()):
             return self.render_preview(request, preview, form, decisions_form)
-        try:
-            result = import_csv_file(actor=request.user, name=name, data=data, reason=form.cleaned_data["reason"],
-                                     decisions=decisions_form.decisions())
-        except ValidationError as error:
+        if not preview.can_import:
             # The log or the customers changed since the preview: show the file as it would import now.
-            preview = preview_csv_file(name=name, data=data)
-            if not preview.can_import:
-                messages.error(request, f"Nothing was imported from {name}: {_problems_text(error)}")
-                return redirect("distribution:import_csv")
-            return self.render_preview(request, preview, form, ImportDecisionsForm(plan=preview.plan),
-                                       import_errors=error.messages)
-        staging.discard(request, token)
-        messages.success(request, f"Imported {counted(result.created, 'entry', 'entries')} from {name} "
-                         f"({counted(result.duplicates, 'duplicate')} skipped, "
-                         f"{counted(result.corrections_skipped, 'possible correction')} skipped, "
-                         f"{result.needs_review} waiting for review, "
-                         f"{counted(result.customers_created, 'new customer')}, "
-                         f"{counted(result.fields_filled, 'customer field')} filled).")
-        return redirect(reverse("distribution:entry_list") + "?" + urlencode({"source": Source.CSV}))
+            messages.error(request, f"Nothing was imported from {staged.name}: the log changed since the preview.")
+            return self.render_preview(request, preview, None)
+        job = start_job(actor=request.user, kind=IMPORT_CSV, request_ip=client_ip(request),
+                        claim_key=staged.claim_key, input_files=[staged.storage_name],
+                        params={"file": staged.storage_name, "name": staged.name, "reason": form.cleaned_data["reason"],
+                                "decisions": decisions_form.decisions().to_params()})
+        staging.forget(request, token)
+        return redirect(job)
 
 
 class PdfImportView(PermissionRequiredMixin, View):
@@ -133,7 +124,8 @@ class PdfImportView(PermissionRequiredMixin, View):
                    "plan_errors": preview.plan.errors if preview.plan else [], "import_errors": import_errors}
         if preview.can_import:
             if confirm_form is None:
-                tokens = [staging.stage(request, name=f.file_name, data=f.data, kind="pdf") for f in preview.importable]
+                tokens = [staging.stage(request, name=f.file_name, data=f.data, sha256=f.sha256, kind="pdf")
+                          for f in preview.importable]
                 confirm_form = PdfImportConfirmForm(initial={"tokens": ",".join(tokens)})
             context["confirm_form"] = confirm_form
             context["decisions_form"] = decisions_form or ImportDecisionsForm(plan=preview.plan)
@@ -143,28 +135,25 @@ class PdfImportView(PermissionRequiredMixin, View):
     def confirm(self, request):
         form = PdfImportConfirmForm(request.POST)
         tokens = [t for t in request.POST.get("tokens", "").split(",") if t]
+        if job := _claimed(request, tokens):
+            return redirect(job)
         staged = [staging.load(request, token, kind="pdf") for token in tokens]
         if not tokens or any(s is None for s in staged):
             messages.error(request, "That upload has expired or was already imported. Upload the PDFs again.")
             return redirect("distribution:import_pdf")
-        preview = preview_pdf_files(files=staged)
+        preview = preview_pdf_files(files=[(s.name, staging.read(s)) for s in staged])
         decisions_form = ImportDecisionsForm(request.POST, plan=preview.plan)
         if not (form.is_valid() & decisions_form.is_valid()):
             return self.render_preview(request, preview, confirm_form=form, decisions_form=decisions_form)
-        try:
-            result = import_pdf_files(actor=request.user, files=staged, reason=form.cleaned_data["reason"],
-                                      decisions=decisions_form.decisions())
-        except ValidationError as error:
-            preview = preview_pdf_files(files=staged)
-            if not preview.can_import:
-                messages.error(request, f"Nothing was imported: {_problems_text(error)}")
-                return redirect("distribution:import_pdf")
-            return self.render_preview(request, preview, confirm_form=form, import_errors=error.messages)
+        if not preview.can_import:
+            messages.error(request, "Nothing was imported: the log changed since the preview.")
+            return self.render_preview(request, preview)
+        # One job claims the first file's token for the batch; the files are its inputs.
+        job = start_job(actor=request.user, kind=IMPORT_PDF, request_ip=client_ip(request),
+                        claim_key=staged[0].claim_key, input_files=[s.storage_name for s in staged],
+                        params={"files": [{"file": s.storage_name, "name": s.name} for s in staged],
+                                "reason": form.cleaned_data["reason"],
+                                "decisions": decisions_form.decisions().to_params()})
         for token in tokens:
-            staging.discard(request, token)
-        names = ", ".join(result.files_imported) or "no file"
-        skipped = (f" Already imported before, so skipped: {', '.join(result.files_skipped)}."
-                   if result.files_skipped else "")
-        messages.success(request, f"Imported {counted(result.created, 'entry', 'entries')} from {names}. "
-                                  f"Each links to its original PDF.{skipped}")
-        return redirect(reverse("distribution:entry_list") + "?" + urlencode({"source": Source.PDF}))
+            staging.forget(request, token)
+        return redirect(job)

@@ -118,7 +118,8 @@ class ResponsesUploadView(PermissionRequiredMixin, View):
         data = upload.read()
         context = self.preview(recall, name=upload.name, data=data)
         if context.get("can_import"):
-            token = staging.stage(request, name=upload.name, data=data, kind=STAGING_KIND)
+            token = staging.stage(request, name=upload.name, data=data, sha256=hashlib.sha256(data).hexdigest(),
+                                  kind=STAGING_KIND)
             context["confirm_form"] = ResponsesConfirmForm(initial={"token": token,
                                                                     "fingerprint": context["plan"].fingerprint})
         return render(request, self.template_name, context)
@@ -142,7 +143,7 @@ class ResponsesUploadView(PermissionRequiredMixin, View):
         if staged is None:
             messages.error(request, "That upload has expired or was already recorded. Upload the file again.")
             return redirect("recalls:responses", pk=recall.pk)
-        name, data = staged
+        name, data = staged.name, staging.read(staged)
         if not form.is_valid():
             return render(request, self.template_name, {**self.preview(recall, name=name, data=data),
                                                         "confirm_form": form})

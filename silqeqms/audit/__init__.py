@@ -11,7 +11,7 @@ Import everything from here. The package keeps apart what is recorded from how i
 - triggers.py   the database triggers that refuse UPDATE, DELETE and TRUNCATE on the table
 """
 
-from silqeqms.audit.batch import AuditContext, audit_batch, current_batch_id
+from silqeqms.audit.batch import AuditContext, audit_batch, current_batch_id, current_context
 from silqeqms.audit.changes import creation_changes, diff_fields, model_values
 from silqeqms.audit.encoding import _canonical_event, _event_json, _json_value
 from silqeqms.audit.history import history_for
@@ -27,7 +27,7 @@ from silqeqms.audit.writer import PendingEvent, record_event, record_events
 
 __all__ = [
     "AuditContext", "ChainReport", "PendingEvent", "audit_batch", "canonical_json", "compute_hash",
-    "creation_changes", "current_batch_id", "diff_fields", "history_for", "model_values", "record_event",
+    "creation_changes", "current_batch_id", "current_context", "diff_fields", "history_for", "model_values", "record_event",
     "record_events", "verify_chain",
     # Private, for the tests that hold the fast encodings to the rule.
     "_canonical_event", "_event_json", "_hash_payload", "_json_value", "_jsonable",

@@ -12,6 +12,7 @@ The runner deletes a job's input files once an attempt succeeds; a failed job ke
 
 from __future__ import annotations
 
+import datetime
 import logging
 import secrets
 from collections.abc import Iterable
@@ -74,3 +75,30 @@ def delete_job_inputs(names: Iterable[str]) -> None:
             default_storage.delete(_checked(name))
         except Exception:
             logger.exception("Could not delete the job input %r", name)
+
+
+def purge_orphan_inputs(*, referenced: set[str], older_than: datetime.timedelta) -> int:
+    """Remove stored inputs no job reads (an import previewed but never confirmed) once older than
+    `older_than`; returns how many. Walks this month's folder and the month before (older files were
+    removed by earlier sweeps)."""
+    cutoff = timezone.now() - older_than
+    today = timezone.now().date()
+    months = sorted({f"{today:%Y/%m}", f"{today.replace(day=1) - datetime.timedelta(days=1):%Y/%m}"})
+    removed = 0
+    for month in months:
+        folder = f"{PREFIX}/{month}"
+        try:
+            tokens, _ = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for token in tokens:
+            for file_name in default_storage.listdir(f"{folder}/{token}")[1]:
+                name = f"{folder}/{token}/{file_name}"
+                try:
+                    old = name not in referenced and default_storage.get_modified_time(name) < cutoff
+                except (FileNotFoundError, NotImplementedError):
+                    continue
+                if old:
+                    delete_job_inputs([name])
+                    removed += 1
+    return removed

@@ -46,6 +46,9 @@ class Job(models.Model):
     request_ip = models.GenericIPAddressField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)  # the django-tasks result id, for the logs
     worker = models.CharField(max_length=200, blank=True)  # "host:pid" of the process that ran it
+    # What this job claimed (an import's staged upload): a second start with the same key gets this job
+    # instead of a second one, so a confirm sent twice (a double click, two tabs) runs once.
+    claim_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-id"]

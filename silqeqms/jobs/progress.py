@@ -58,6 +58,14 @@ class Progress:
             self._total = total
             self._version += 1
 
+    def add_to_total(self, more: int) -> None:
+        """More work found (the rows of the next file): the total grows by `more`."""
+        if not isinstance(more, int) or more < 0:
+            raise ValueError(f"A job's total grows by a whole number ≥ 0, not {more!r}.")
+        with self._lock:
+            self._total = (self._total or 0) + more
+            self._version += 1
+
     def advance(self, step: int = 1) -> None:
         if not isinstance(step, int) or step < 0:
             raise ValueError(f"A job advances by a whole number ≥ 0, not {step!r}.")
@@ -78,6 +86,13 @@ class Progress:
     def snapshot(self) -> tuple[int, int | None, int]:
         with self._lock:
             return self._done, self._total, self._version
+
+
+class NullProgress(Progress):
+    """For work run outside a job (a management command, a page): counts, and nobody reads it."""
+
+    def __init__(self):
+        super().__init__(job_id=0)
 
 
 class Reporter:

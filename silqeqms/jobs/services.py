@@ -19,7 +19,7 @@ from django_tasks.exceptions import TaskResultDoesNotExist
 
 from silqeqms.audit import record_event
 from silqeqms.jobs import liveness
-from silqeqms.jobs.files import delete_job_inputs
+from silqeqms.jobs.files import delete_job_inputs, purge_orphan_inputs
 from silqeqms.jobs.models import Job
 from silqeqms.jobs.registry import get_kind
 from silqeqms.jobs.tasks import run_job
@@ -59,26 +59,41 @@ def _enqueue(job_id: int) -> None:
 
 @transaction.atomic
 def start_job(*, actor: User | None, kind: str, params: dict | None = None, total: int | None = None,
-              input_files: Sequence[str] = (), request_ip: str | None = None, retry_of: Job | None = None) -> Job:
+              input_files: Sequence[str] = (), request_ip: str | None = None, retry_of: Job | None = None,
+              claim_key: str | None = None) -> Job:
     """Create the Job row and, once this transaction commits, enqueue the one task that runs it.
 
     `actor` None is the system (cron, a management command); a user must hold the kind's permission.
     `input_files`: storage names from silqeqms.jobs.files.save_job_input() (removed after success).
     `request_ip` (silqeqms.middleware.client_ip(request)) goes on every audit event the job records.
+    `claim_key`: what this job takes for itself (an import's staged upload). Claimed once only: a second
+    start with the same key (the same confirm sent twice at once) returns the first job, and starts nothing.
     """
     spec = get_kind(kind)
     if actor is not None and not actor.has_perm(spec.permission):
         raise PermissionDenied(permission_denied_message(spec.permission))
     if total is not None and (not isinstance(total, int) or total < 0):
         raise ValueError(f"A job's total must be a whole number ≥ 0 or None, not {total!r}.")
-    job = Job.objects.create(
-        kind=kind, params=_json_params(params), input_files=list(input_files), started_by=actor, total=total,
-        retry_of=retry_of, attempt=retry_of.attempt + 1 if retry_of else 1, audit_batch_id=str(uuid.uuid4()),
-        request_ip=request_ip)
+    fields = {"kind": kind, "params": _json_params(params), "input_files": list(input_files),
+              "started_by": actor, "total": total, "retry_of": retry_of,
+              "attempt": retry_of.attempt + 1 if retry_of else 1, "audit_batch_id": str(uuid.uuid4()),
+              "request_ip": request_ip, "claim_key": claim_key or None}
+    if claim_key:
+        # The unique index decides between two confirms racing; the loser waits for the winner's commit.
+        job, created = Job.objects.get_or_create(claim_key=claim_key, defaults=fields)
+        if not created:
+            return job
+    else:
+        job = Job.objects.create(**fields)
     record_event(actor=actor, action="job.retried" if retry_of else "job.started", target=job,
                  data={"kind": kind, "params": job.params, "retry_of": retry_of.pk if retry_of else None})
-    transaction.on_commit(partial(_enqueue, job.pk))
+    _enqueue_after_commit(job.pk)
     return job
+
+
+def _enqueue_after_commit(job_id: int) -> None:
+    """The task is handed over only once the Job row is committed (a worker must find it)."""
+    transaction.on_commit(partial(_enqueue, job_id))
 
 
 @transaction.atomic
@@ -144,7 +159,8 @@ def sweep_stale_jobs(*, stale_after: datetime.timedelta | None = None,
 
 
 def purge_old_job_inputs(*, older_than: datetime.timedelta | None = None) -> int:
-    """Remove the input files of failed jobs that finished long ago (Try again then asks for a new upload)."""
+    """Remove the input files of failed jobs that finished long ago (Try again then asks for a new upload),
+    and files stored for a preview nobody confirmed within a day."""
     days = getattr(settings, "JOBS_INPUT_RETENTION_DAYS", 7)
     cutoff = timezone.now() - (older_than or datetime.timedelta(days=days))
     in_use = {name for files in Job.objects.filter(status__in=Job.ACTIVE).values_list("input_files", flat=True)
@@ -154,4 +170,6 @@ def purge_old_job_inputs(*, older_than: datetime.timedelta | None = None) -> int
         delete_job_inputs(name for name in job.input_files if name not in in_use)
         Job.objects.filter(pk=job.pk).update(input_files=[])
         purged += 1
+    referenced = {name for files in Job.objects.values_list("input_files", flat=True) for name in files}
+    purge_orphan_inputs(referenced=referenced, older_than=datetime.timedelta(days=1))
     return purged

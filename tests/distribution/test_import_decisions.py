@@ -25,7 +25,7 @@ from silqeqms.models import AuditEvent
 from tests.distribution.pdf_samples import make_order_pdf_reportlab, sample_order
 from tests.factories import CustomerFactory, UserFactory, entry_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_at_once")]
 
 HEADER = "ship_date,order_number,facility_name,city,state,country,sku,lot_number,quantity\n"
 ST_MARYS = "St. Mary's Hospital"

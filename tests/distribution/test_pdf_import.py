@@ -18,7 +18,7 @@ from tests.distribution.pdf_samples import (
 )
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_at_once")]
 
 URL = "distribution:import_pdf"
 

@@ -7,6 +7,7 @@ audit chain are checked (autouse fixture `stays_consistent`).
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -29,11 +30,13 @@ from distribution.shipstation.sync import (
 )
 from distribution.summaries import verify_summaries
 from silqeqms.audit import history_for, verify_chain
+from silqeqms.jobs import services as job_services
+from silqeqms.jobs.models import Job
 from silqeqms.models import AuditEvent
 from tests.distribution.shipstation_fake import FakeShipStation, make_item, make_shipment
 from tests.factories import CustomerFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_at_once")]
 
 KEY = "ss-key-4711"
 SECRET = "ss-secret-never-shown-9f2c"
@@ -827,14 +830,18 @@ def test_sync_now_imports_the_default_window_and_reports_the_result(client, conf
     fake.shipments = [shipment(1, today - datetime.timedelta(days=2)), shipment(2, today, lot=None)]
     client.force_login(sync_user)
 
-    response = client.post(reverse("distribution:shipstation"), follow=True)
+    response = client.post(reverse("distribution:shipstation"))
 
+    job = Job.objects.get()
+    assert response["Location"] == job.get_absolute_url()  # the page follows the job's progress
     run = SyncRun.objects.get()
     assert (run.status, run.created, run.started_by) == ("succeeded", 2, sync_user)
     assert DistributionLogEntry.objects.count() == 2
-    [message] = [str(m) for m in response.context["messages"]]
-    assert message.startswith(f"Sync run {run.pk} succeeded")
-    assert "2 created" in message
+    assert (job.kind, job.status, job.started_by) == ("distribution.sync_shipstation", "succeeded", sync_user)
+    assert job.result["summary"][0].startswith(f"Sync run {run.pk} succeeded")
+    assert ["Created", 2] in job.result["counts"]
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f"Sync run {run.pk} succeeded" in page and "2 created" in page
     assert AuditEvent.objects.get(action="distribution.synced").request_ip == "127.0.0.1"
 
 
@@ -844,10 +851,12 @@ def test_sync_now_reports_a_failed_run(client, configured, sync_user, fake):
 
     response = client.post(reverse("distribution:shipstation"), follow=True)
 
-    [message] = [str(m) for m in response.context["messages"]]
-    assert "failed" in message
-    assert "rejected the API credentials" in message
-    assert "wrong" not in message.replace("Check", "")
+    job = Job.objects.get()
+    assert job.status == "failed"
+    assert "failed" in job.error and "rejected the API credentials" in job.error
+    assert "wrong" not in job.error.replace("Check", "")
+    assert "rejected the API credentials" in response.content.decode()  # on the job page, with Try again
+    assert "Try again" in response.content.decode()
     assert SyncRun.objects.get().status == "failed"
 
 
@@ -869,12 +878,40 @@ def test_sync_now_does_not_start_a_second_run_while_one_is_running(client, confi
     SyncRun.objects.create(window_start=START, window_end=END, status=SyncRun.RunStatus.RUNNING)
     client.force_login(sync_user)
 
-    response = client.post(reverse("distribution:shipstation"), follow=True)
+    client.post(reverse("distribution:shipstation"))
 
-    [message] = [str(m) for m in response.context["messages"]]
-    assert message.startswith("Nothing was started. Sync run")
+    job = Job.objects.get()
+    assert job.result["summary"][0].startswith("Nothing was synced: Sync run")
     assert SyncRun.objects.count() == 1
     assert fake.requests == []
+
+
+def test_sync_now_while_a_sync_job_is_queued_leads_to_that_job_and_starts_no_other(client, configured, sync_user,
+                                                                                    fake):
+    waiting = Job.objects.create(kind="distribution.sync_shipstation", started_by=None)
+    client.force_login(sync_user)
+
+    response = client.post(reverse("distribution:shipstation"), follow=True)
+
+    assert response.redirect_chain[-1][0] == waiting.get_absolute_url()
+    [message] = [str(m) for m in response.context["messages"]]
+    assert f"already queued or running (job {waiting.pk})" in message
+    assert Job.objects.count() == 1 and SyncRun.objects.count() == 0
+    page = client.get(reverse("distribution:shipstation")).content.decode()
+    assert f"follow its progress (job {waiting.pk})" in page
+
+
+def test_the_cron_command_in_the_background_only_queues_a_job(configured, fake, monkeypatch):
+    monkeypatch.setattr(job_services, "_enqueue_after_commit", lambda job_id: None)  # no worker runs yet
+    out = io.StringIO()
+    call_command("sync_shipstation", "--background", "--since", "2026-03-01", stdout=out)
+
+    job = Job.objects.get()
+    assert f"Queued as job {job.pk}" in out.getvalue()
+    assert (job.kind, job.started_by, job.params["since"]) == ("distribution.sync_shipstation", None, "2026-03-01")
+    assert SyncRun.objects.count() == 0 and fake.requests == []  # the worker runs it
+    call_command("sync_shipstation", "--background", stdout=out)
+    assert "Skipped: sync job" in out.getvalue() and Job.objects.count() == 1
 
 
 def test_without_distribution_sync_the_page_is_403_and_nothing_is_written(client, configured, fake):
@@ -925,9 +962,10 @@ def test_the_webhook_with_the_right_token_runs_a_sync_as_the_system(configured, 
         content_type="application/json",
     )
 
-    run = SyncRun.objects.get()
+    run, job = SyncRun.objects.get(), Job.objects.get()
     assert response.status_code == 202
-    assert response.json() == {"status": "succeeded", "run": run.pk}
+    assert response.json() == {"status": "queued", "job": job.pk}  # the sync runs as a job
+    assert (job.status, job.started_by) == ("succeeded", None)
     assert (run.started_by, run.created, run.window_end) == (None, 1, pacific_today())
     assert run.window_start <= pacific_today() - datetime.timedelta(days=3)
     assert all(r.path == "/shipments" for r in fake.requests)  # the resource_url was never fetched

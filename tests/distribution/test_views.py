@@ -21,7 +21,7 @@ from tests.factories import (
     entry_data,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_at_once")]
 
 
 @pytest.fixture(autouse=True)
