@@ -66,7 +66,7 @@ def _nothing_imported(what: str, error: ValidationError) -> JobFailed:
 
 def _entry_links(source: str, needs_review: int) -> list[dict[str, str]]:
     entries = reverse("distribution:entry_list")
-    links = [{"label": f"Entries from {Source(source).label} imports", "url": f"{entries}?{urlencode({'source': source})}"}]
+    links = [{"label": f"Log entries from {Source(source).label}", "url": f"{entries}?{urlencode({'source': source})}"}]
     if needs_review:
         links.append({"label": "Entries waiting for review",
                       "url": f"{entries}?{urlencode({'source': source, 'status': Status.NEEDS_REVIEW})}"})

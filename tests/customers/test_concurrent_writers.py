@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
 from customers import services as customer_services
 from customers.models import Customer, RepAssignment
@@ -21,32 +21,11 @@ from distribution.services import create_entry
 from distribution.summaries import verify_summaries
 from silqeqms.audit import verify_chain
 from silqeqms.models import AuditEvent
+from tests.concurrency import run_at_once
 from tests.factories import CustomerFactory, UserFactory, entry_data
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent connections")
 HEADER = "ship_date,order_number,facility_name,city,state,sku,lot_number,quantity\n"
-
-
-def run_at_once(*jobs):
-    """Run each job in its own thread and connection, started together; the errors they raised."""
-    barrier = threading.Barrier(len(jobs), timeout=30)
-    errors: list[BaseException] = []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def both_read_before_either_writes(monkeypatch, parties=2):
