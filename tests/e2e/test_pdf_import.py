@@ -31,7 +31,10 @@ def test_import_two_pdfs_and_download_an_original(page, live_server, login, role
     expect(page.get_by_text("no lot").first).to_be_visible()
     page.get_by_label("Reason for this import").fill("orders e-mailed on 5 March")
     page.get_by_role("button", name="Import 4 entries").click()
+    # The import runs as a background job; its page ends in the result and links to the entries.
     expect(page.get_by_text("Imported 4 entries from mercy-so-1001.pdf, valley-so-2002.pdf")).to_be_visible()
+    expect(page.locator("[data-job-status]")).to_have_text("Succeeded")
+    page.get_by_role("link", name="Log entries from PDF import").click()
 
     page.get_by_role("cell", name="SO-1001").first.locator("xpath=..").get_by_role("link").first.click()
     expect(page.get_by_text("PDF import")).to_be_visible()

@@ -48,8 +48,12 @@ def test_sync_now_shows_the_run_and_the_new_entries(page, live_server, login, ro
 
     page.get_by_role("button", name="Sync now").click()
 
-    expect(page.get_by_role("status")).to_contain_text(re.compile(r"Sync run \d+ succeeded"))
-    expect(page.get_by_role("status")).to_contain_text("3 created")
+    # The sync runs as a background job: its page ends in the run's result.
+    expect(page.get_by_role("heading", name=re.compile("Sync ShipStation shipments"))).to_be_visible()
+    result = page.locator(".job-result")
+    expect(result).to_contain_text(re.compile(r"Sync run \d+ succeeded"))
+    expect(result).to_contain_text("3 created")
+    result.get_by_role("link", name="ShipStation", exact=True).click()
     runs = page.get_by_role("table").first
     expect(runs.get_by_role("cell", name="Succeeded")).to_be_visible()
     expect(runs.get_by_role("row").nth(1).get_by_role("cell").nth(4)).to_have_text("3")  # created
