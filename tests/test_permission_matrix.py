@@ -170,7 +170,7 @@ ROUTES: list[Route] = [
 ]
 
 # Routes that are not staff pages: the login page is public, logout is POST-only for anyone, and
-# ShipStation's webhook is guarded by the secret token in its path (tests/distribution/test_shipstation_sync.py).
+# ShipStation's webhook is guarded by the secret token in its path (tests/distribution/shipstation/test_webhook.py).
 NOT_IN_MATRIX = {"login", "logout", "distribution:shipstation_notify"}
 
 
