@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from distribution.imports.decisions import ImportDecisions
-from distribution.imports.use_cases import import_csv_file, import_pdf_files
+from distribution.imports.digest import digest_csv_preview, store_digest
+from distribution.imports.use_cases import import_csv_file, import_pdf_files, preview_csv_file
 from distribution.models import (
     CustomerOrderStats,
     DailySkuSummary,
@@ -53,6 +54,7 @@ def rebuild_dashboard_summaries(*, actor, params, progress) -> dict:
 
 # Imports and the ShipStation sync ------------------------------------------------------------------
 
+PREVIEW_CSV = "distribution.preview_csv"
 IMPORT_CSV = "distribution.import_csv"
 IMPORT_PDF = "distribution.import_pdf"
 SYNC_SHIPSTATION = "distribution.sync_shipstation"
@@ -76,6 +78,30 @@ def _entry_links(source: str, needs_review: int) -> list[dict[str, str]]:
 def _counts(result) -> list[list]:
     return [["Entries created", result.created], ["Duplicates skipped", result.duplicates],
             ["Waiting for review", result.needs_review], ["Customers created", result.customers_created]]
+
+
+@job_kind(PREVIEW_CSV, label="Preview a distribution CSV", permission="distribution.import")
+def preview_csv(*, actor, params, progress) -> dict:
+    """params: file (storage name), name (as uploaded), token (the upload page's, for the link back).
+    Writes nothing but the preview's digest; the page shows it and asks for the confirm."""
+    progress.set_total(3)
+    data = read_job_input(params["file"])
+    progress.advance()
+    digest = digest_csv_preview(preview_csv_file(name=params["name"], data=data))
+    progress.advance()
+    stored = store_digest(digest)
+    progress.advance()
+    url = f"{reverse('distribution:import_csv')}?{urlencode({'preview': params['token']})}"
+    if digest.file_error:
+        raise JobFailed(f"{params['name']}: {digest.file_error} Nothing was imported.")
+    summary = [f"{counted(digest.total_rows, 'row')} read: {digest.to_create:,} to import, "
+               f"{digest.duplicates:,} already in the log, {counted(digest.problem_count, 'problem')}."]
+    if digest.can_import:
+        summary.append("Nothing is imported yet: review the preview, answer its questions and confirm.")
+    return {"preview_file": stored, "summary": summary,
+            "counts": [["Rows", digest.total_rows], ["To import", digest.to_create],
+                       ["Already in the log", digest.duplicates], ["Problems", digest.problem_count]],
+            "links": [{"label": "Review the preview" + (" and import" if digest.can_import else ""), "url": url}]}
 
 
 @job_kind(IMPORT_CSV, label="Import a distribution CSV", permission="distribution.import")

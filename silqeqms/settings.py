@@ -228,6 +228,8 @@ SHIPSTATION_STORE_REPS = dict(
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A running job whose heartbeat (written every few seconds) is older than this is marked failed.
 JOBS_STALE_AFTER_SECONDS = env_int("JOBS_STALE_AFTER_SECONDS", 120)
+# A CSV with more rows than this is previewed by a background job (planning 100,000 rows takes ~3 s).
+IMPORT_PREVIEW_INLINE_ROWS = env_int("IMPORT_PREVIEW_INLINE_ROWS", 5000)
 
 LOGGING = {
     "version": 1,

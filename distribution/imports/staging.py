@@ -31,6 +31,7 @@ class StagedFile:
     name: str  # as uploaded
     sha256: str
     storage_name: str  # in default_storage, under silqeqms.jobs.files.PREFIX
+    preview_job: int | None = None  # the background job that previewed it (a big file)
 
     @property
     def claim_key(self) -> str:
@@ -66,7 +67,15 @@ def load(request, token: str, *, kind: str) -> StagedFile | None:
         return None
     if timezone.now() - staged_at > MAX_AGE or not default_storage.exists(meta["storage_name"]):
         return None
-    return StagedFile(token=token, name=meta["name"], sha256=meta["sha256"], storage_name=meta["storage_name"])
+    return StagedFile(token=token, name=meta["name"], sha256=meta["sha256"], storage_name=meta["storage_name"],
+                      preview_job=meta.get("preview_job"))
+
+
+def set_preview_job(request, token: str, job_id: int) -> None:
+    staged = dict(request.session.get(SESSION_KEY, {}))
+    if token in staged:
+        staged[token] = {**staged[token], "preview_job": job_id}
+        request.session[SESSION_KEY] = staged
 
 
 def read(staged: StagedFile) -> bytes:

@@ -11,6 +11,7 @@ the same job."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views import View
@@ -23,16 +24,13 @@ from distribution.forms import (
     PdfUploadForm,
 )
 from distribution.imports import staging
-from distribution.imports.use_cases import preview_csv_file, preview_pdf_files
-from distribution.jobs import IMPORT_CSV, IMPORT_PDF
+from distribution.imports.digest import digest_csv_preview, load_digest
+from distribution.imports.use_cases import preview_csv_file, preview_pdf_files, sha256_of
+from distribution.jobs import IMPORT_CSV, IMPORT_PDF, PREVIEW_CSV
 from silqeqms.jobs import start_job
 from silqeqms.jobs.models import Job
 from silqeqms.middleware import client_ip
 from silqeqms.permissions import PermissionRequiredMixin
-
-# The preview's table stops here so that a 100,000-row file does not become a 30 MB page; every
-# problem is still listed and the counts cover every row.
-PREVIEW_ROWS = 500
 
 
 def _claimed(request, tokens: list[str]) -> Job | None:
@@ -42,10 +40,16 @@ def _claimed(request, tokens: list[str]) -> Job | None:
 
 
 class CsvImportView(PermissionRequiredMixin, View):
+    """Upload → preview → confirm. A file of more than IMPORT_PREVIEW_INLINE_ROWS rows is previewed by a
+    background job (planning 100,000 rows takes longer than a page may); its result links back here
+    (?preview=<token>) to the same preview, kept as a digest (distribution.imports.digest)."""
+
     permission_required = "distribution.import"
     template_name = "distribution/import_csv.html"
 
     def get(self, request):
+        if "preview" in request.GET:
+            return self.background_preview(request, request.GET["preview"])
         return render(request, self.template_name, {"form": CsvUploadForm()})
 
     def post(self, request):
@@ -56,6 +60,8 @@ class CsvImportView(PermissionRequiredMixin, View):
             return render(request, self.template_name, {"form": form})
         upload = form.cleaned_data["file"]
         data = upload.read()
+        if data.count(b"\n") > settings.IMPORT_PREVIEW_INLINE_ROWS:
+            return self.preview_in_background(request, name=upload.name, data=data)
         confirm_form = None
         preview = preview_csv_file(name=upload.name, data=data)
         if preview.can_import:
@@ -63,17 +69,38 @@ class CsvImportView(PermissionRequiredMixin, View):
             confirm_form = ImportConfirmForm(initial={"token": token})
         return self.render_preview(request, preview, confirm_form)
 
-    def render_preview(self, request, preview, confirm_form, decisions_form=None, import_errors=()):
-        lines = preview.plan.lines if preview.plan else []
+    def preview_in_background(self, request, *, name: str, data: bytes):
+        token = staging.stage(request, name=name, data=data, sha256=sha256_of(data), kind="csv")
+        staged = staging.load(request, token, kind="csv")
+        job = start_job(actor=request.user, kind=PREVIEW_CSV, request_ip=client_ip(request),
+                        params={"file": staged.storage_name, "name": name, "token": token})
+        staging.set_preview_job(request, token, job.pk)
+        return redirect(job)
+
+    def background_preview(self, request, token: str):
+        staged = staging.load(request, token, kind="csv")
+        job = (Job.objects.filter(pk=staged.preview_job, kind=PREVIEW_CSV, started_by=request.user).first()
+               if staged and staged.preview_job else None)
+        if job is None:
+            messages.error(request, "That preview has expired or was already imported. Upload the file again.")
+            return redirect("distribution:import_csv")
+        if job.status != Job.Status.SUCCEEDED:
+            return redirect(job)
+        digest = load_digest(job.result["preview_file"])
+        confirm_form = ImportConfirmForm(initial={"token": token}) if digest.can_import else None
+        return self.render_digest(request, digest, confirm_form)
+
+    def render_preview(self, request, preview, confirm_form, decisions_form=None):
+        """An inline preview (a small file); the context also carries the whole plan, for tests."""
+        return self.render_digest(request, digest_csv_preview(preview), confirm_form, decisions_form,
+                                  preview=preview, plan=preview.plan, parsed=preview.parsed)
+
+    def render_digest(self, request, digest, confirm_form, decisions_form=None, **extra):
         if confirm_form is not None and decisions_form is None:
-            decisions_form = ImportDecisionsForm(plan=preview.plan)
+            decisions_form = ImportDecisionsForm(plan=digest.questions)
         return render(request, self.template_name, {
-            "form": CsvUploadForm(), "preview": preview, "file_name": preview.file_name,
-            "file_error": preview.file_error, "parsed": preview.parsed, "plan": preview.plan,
-            "problems": preview.problems, "confirm_form": confirm_form, "decisions_form": decisions_form,
-            "import_errors": import_errors,
-            "preview_lines": lines[:PREVIEW_ROWS], "preview_cut": max(0, len(lines) - PREVIEW_ROWS),
-        })
+            "form": CsvUploadForm(), "digest": digest, "confirm_form": confirm_form,
+            "decisions_form": decisions_form, **extra})
 
     def confirm(self, request):
         form = ImportConfirmForm(request.POST)
@@ -84,14 +111,22 @@ class CsvImportView(PermissionRequiredMixin, View):
         if staged is None:
             messages.error(request, "That upload has expired or was already imported. Upload the file again.")
             return redirect("distribution:import_csv")
-        preview = preview_csv_file(name=staged.name, data=staging.read(staged))
-        decisions_form = ImportDecisionsForm(request.POST, plan=preview.plan)
+        if staged.preview_job:
+            # A big file: the questions are the background preview's; the import job plans it again.
+            job = Job.objects.filter(pk=staged.preview_job, status=Job.Status.SUCCEEDED).first()
+            if job is None:
+                return redirect("distribution:import_csv")
+            digest, preview = load_digest(job.result["preview_file"]), None
+        else:
+            # A small file: planned again now, so an answer that no longer fits is an error on this page.
+            preview = preview_csv_file(name=staged.name, data=staging.read(staged))
+            digest = digest_csv_preview(preview)
+        decisions_form = ImportDecisionsForm(request.POST, plan=digest.questions)
         if not (form.is_valid() & decisions_form.is_valid()):
-            return self.render_preview(request, preview, form, decisions_form)
-        if not preview.can_import:
-            # The log or the customers changed since the preview: show the file as it would import now.
+            return self.render_digest(request, digest, form, decisions_form)
+        if not digest.can_import:
             messages.error(request, f"Nothing was imported from {staged.name}: the log changed since the preview.")
-            return self.render_preview(request, preview, None)
+            return self.render_digest(request, digest, None)
         job = start_job(actor=request.user, kind=IMPORT_CSV, request_ip=client_ip(request),
                         claim_key=staged.claim_key, input_files=[staged.storage_name],
                         params={"file": staged.storage_name, "name": staged.name, "reason": form.cleaned_data["reason"],
