@@ -260,3 +260,84 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_try_again_imports_every_r
     assert verify_summaries() == []
     report = verify_chain()
     assert report.ok, report.problem
+
+
+# A big file is previewed in the background -----------------------------------------------------------
+
+
+@pytest.mark.usefixtures("jobs_run_at_once")
+def test_a_big_file_is_previewed_by_a_job_whose_result_leads_to_the_preview_and_the_import(ops_client, settings):
+    settings.IMPORT_PREVIEW_INLINE_ROWS = 10
+    response = upload(ops_client, csv_of(30), name="year.csv")
+
+    preview_job = Job.objects.get()
+    assert response["Location"] == preview_job.get_absolute_url()
+    assert (preview_job.kind, preview_job.status) == ("distribution.preview_csv", "succeeded")
+    assert DistributionLogEntry.objects.count() == 0  # a preview writes nothing
+    assert ["To import", 30] in preview_job.result["counts"]
+    [link] = preview_job.result["links"]
+    assert link["label"] == "Review the preview and import"
+
+    page = ops_client.get(link["url"])
+    html = page.content.decode()
+    assert "Preview of year.csv" in html and "30 rows read" in html and "Import 30 entries" in html
+    assert len(page.context["digest"].lines) == 30
+    token = page.context["confirm_form"].initial["token"]
+    response = ops_client.post(reverse("distribution:import_csv"), {"token": token, "reason": "the year"})
+
+    import_job = Job.objects.get(kind=IMPORT_CSV)
+    assert response["Location"] == import_job.get_absolute_url() and import_job.status == "succeeded"
+    assert DistributionLogEntry.objects.count() == 30
+
+
+@pytest.mark.usefixtures("jobs_run_at_once")
+def test_a_big_files_questions_are_asked_from_its_background_preview(ops_client, settings):
+    settings.IMPORT_PREVIEW_INLINE_ROWS = 1
+    st_marys = CustomerFactory(facility_name="St. Mary's Hospital", city="Austin", state="TX", country="US")
+    data = (HEADER + "2026-03-02,SO-1,Saint Marys Hospital,Austin,TX,US,211810SPT,L1,2\n"
+                     "2026-03-03,SO-2,Saint Marys Hospital,Austin,TX,US,211810SPT,L1,3\n").encode()
+    upload(ops_client, data)
+    page = ops_client.get(Job.objects.get().result["links"][0]["url"])
+    token = page.context["confirm_form"].initial["token"]
+    [(new, field)] = page.context["decisions_form"].customer_questions
+
+    unanswered = ops_client.post(reverse("distribution:import_csv"), {"token": token, "reason": "March"})
+    assert unanswered.status_code == 200
+    assert "Choose for “Saint Marys Hospital”" in unanswered.content.decode()
+    assert not Job.objects.filter(kind=IMPORT_CSV).exists()
+
+    ops_client.post(reverse("distribution:import_csv"),
+                    {"token": token, "reason": "March", field.name: str(st_marys.pk)})
+    assert DistributionLogEntry.objects.filter(customer=st_marys).count() == 2
+
+
+@pytest.mark.usefixtures("jobs_run_at_once")
+def test_a_big_file_with_problems_lists_them_and_offers_no_import(ops_client, settings):
+    settings.IMPORT_PREVIEW_INLINE_ROWS = 1
+    data = (HEADER + "2026-03-02,SO-1,Hospital A,Austin,TX,US,211810SPT,L1,0\n"
+                     "2026-13-45,SO-2,Hospital B,Austin,TX,US,211810SPT,L1,2\n").encode()
+    upload(ops_client, data)
+    job = Job.objects.get()
+    assert ["Problems", 2] in job.result["counts"]
+    assert job.result["links"][0]["label"] == "Review the preview"
+
+    page = ops_client.get(job.result["links"][0]["url"])
+    html = page.content.decode()
+    assert "Line 2, column <b>quantity</b>" in html and "2026-13-45" in html
+    assert page.context["confirm_form"] is None
+
+
+@pytest.mark.usefixtures("jobs_run_at_once")
+def test_someone_elses_background_preview_is_not_theirs_to_open(ops_client, settings, roles):
+    from tests.factories import UserFactory
+
+    settings.IMPORT_PREVIEW_INLINE_ROWS = 1
+    upload(ops_client, csv_of(3))
+    url = Job.objects.get().result["links"][0]["url"]
+    other = UserFactory(username="other_ops")
+    other.groups.add(roles["ops"])
+    ops_client.force_login(other)
+
+    response = ops_client.get(url, follow=True)
+
+    assert "That preview has expired or was already imported" in response.content.decode()
