@@ -108,14 +108,8 @@ def _floor_seconds(tables: list, entry_ids: list[int]) -> float:
     return round(seconds, 2)
 
 
-def measure_import(rows: int) -> dict:
-    """Parse and import a CSV of `rows` new rows in one transaction, then roll it back."""
-    from distribution.imports.csv_file import parse_distribution_csv
-    from distribution.imports.rows import csv_rows_to_lines
-    from distribution.imports.writer import import_entries
-    from silqeqms.audit import audit_batch
-    from silqeqms.models import User
-
+def bench_csv(rows: int) -> bytes:
+    """`rows` new rows for 2,000 facilities, as the import benchmarks use them."""
     rng = random.Random(7)
     buffer = io.StringIO()
     buffer.write("ship_date,order_number,facility_name,address1,city,state,postal_code,country,sku,lot_number,"
@@ -125,7 +119,20 @@ def measure_import(rows: int) -> dict:
         day = start_day + datetime.timedelta(days=rng.randrange(300))
         buffer.write(f"{day.isoformat()},BENCH-{i // 3},Bench Facility {i % 2000},{i} Bench Rd,Austin,TX,78701,US,"
                      f"211810SPT,BL{i % 500},{1 + i % 9},rep\n")
-    data = buffer.getvalue().encode()
+    return buffer.getvalue().encode()
+
+
+def measure_import(rows: int) -> dict:
+    """Parse and import a CSV of `rows` new rows in one transaction, then roll it back; then the same
+    file through the pages (bench.import_requests), rolled back too."""
+    from bench import import_requests
+    from distribution.imports.csv_file import parse_distribution_csv
+    from distribution.imports.rows import csv_rows_to_lines
+    from distribution.imports.writer import import_entries
+    from silqeqms.audit import audit_batch
+    from silqeqms.models import User
+
+    data = bench_csv(rows)
     actor = User.objects.get(username="admin")
 
     class Rollback(Exception):
@@ -153,4 +160,5 @@ def measure_import(rows: int) -> dict:
     timings["total_s"] = round(timings["parse_s"] + timings["import_s"], 2)
     timings["rows"] = rows
     timings["database"] = connection.vendor
+    timings["requests"] = import_requests.measure(csv_data=data, user=actor)
     return timings
