@@ -374,8 +374,8 @@ def _send_to_review(rows: list[dict[str, Any]], *, similar: Mapping[str, list[Ma
 @transaction.atomic
 def store_source_document(*, actor: User | None, name: str, data: bytes, content_type: str = "application/pdf"
                           ) -> SourceDocument:
-    """Keep an imported original under MEDIA_ROOT with its SHA-256 (21 CFR 820.160(b): a record may
-    refer to the location of its source). Files are content-addressed: if the transaction rolls back,
+    """Keep an imported original in the file storage (default_storage) with its SHA-256 (21 CFR
+    820.160(b): a record may refer to the location of its source). Files are content-addressed: if the transaction rolls back,
     the file left behind is the same bytes a later import of that PDF would write to the same name."""
     digest = hashlib.sha256(data).hexdigest()
     existing = SourceDocument.objects.filter(sha256=digest).first()
