@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import math
-
 from django import forms
 
 from customers.matching import Match, NearDuplicateFound
@@ -17,6 +15,7 @@ from products.gs1 import GS1Error, normalize_gtin
 from products.selectors import Problem
 from silqeqms.forms import ReasonField
 from silqeqms.models import User
+from silqeqms.uploads import size_refusal
 
 
 class EntryForm(forms.ModelForm):
@@ -196,12 +195,8 @@ class CsvUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_CSV_BYTES:
-            size_mb = math.ceil(upload.size * 10 / 1024 / 1024) / 10  # never "20.0 MB; the limit is 20 MB"
-            raise forms.ValidationError(
-                f"{upload.name} is {size_mb:.1f} MB; the limit is {MAX_CSV_BYTES / 1024 / 1024:g} MB. "
-                "Split it and import the parts."
-            )
+        if refusal := size_refusal(upload.size, MAX_CSV_BYTES, name=upload.name):
+            raise forms.ValidationError(f"{refusal} Split it and import the parts.")
         return upload
 
 

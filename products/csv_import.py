@@ -13,13 +13,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
 from products.gs1 import GS1Error, normalize_gtin
 from products.identifiers import clean_sku, match_key
+from silqeqms.uploads import size_refusal
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -68,9 +68,8 @@ class ProductCsvResult:
 
 
 def parse_products_csv(data: bytes) -> ProductCsvResult:
-    if len(data) > MAX_BYTES:
-        raise ProductCsvError(f"The file is {math.ceil(len(data) * 10 / 2**20) / 10:.1f} MB; the limit is "
-                              f"{MAX_BYTES / 2**20:g} MB.")
+    if refusal := size_refusal(len(data), MAX_BYTES):
+        raise ProductCsvError(refusal)
     text, encoding = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     result = ProductCsvResult(encoding=encoding)

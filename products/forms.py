@@ -14,6 +14,7 @@ from products.gs1 import GS1Error, normalize_gtin
 from products.identifiers import LOT_NUMBER_CHARACTERS, LOT_NUMBER_MAX_LENGTH, clean_lot_number, clean_sku
 from products.models import SETTABLE_STATUSES, Lot, LotStatus, Product
 from silqeqms.forms import ReasonField
+from silqeqms.uploads import size_refusal
 
 
 class DateInput(forms.DateInput):
@@ -140,9 +141,8 @@ class ProductImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise ValidationError(f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is "
-                                  f"{MAX_BYTES // 2**20} MB. Split it and import the parts.")
+        if refusal := size_refusal(upload.size, MAX_BYTES, name=upload.name):
+            raise ValidationError(f"{refusal} Split it and import the parts.")
         return upload
 
 

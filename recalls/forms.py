@@ -22,6 +22,7 @@ from recalls.responses_csv import MAX_BYTES
 from recalls.services.consignees import UNIT_FIELDS
 from silqeqms.forms import ReasonField
 from silqeqms.signatures import SignatureFormMixin
+from silqeqms.uploads import size_refusal
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -205,9 +206,8 @@ class ResponsesUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise ValidationError(f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is "
-                                  f"{MAX_BYTES // 2**20} MB.")
+        if refusal := size_refusal(upload.size, MAX_BYTES, name=upload.name):
+            raise ValidationError(refusal)
         return upload
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -27,6 +26,7 @@ from distribution.imports.csv_file import (
     _normalise_header,
 )
 from distribution.imports.values import parse_date
+from silqeqms.uploads import size_refusal
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -66,9 +66,8 @@ class ResponsesFile:
 
 def parse_responses_csv(data: bytes) -> ResponsesFile:
     """Raise CsvImportError when the file as a whole is unusable; else every row or every cell error."""
-    if len(data) > MAX_BYTES:
-        raise CsvImportError(f"The file is {math.ceil(len(data) * 10 / 2**20) / 10:.1f} MB; the limit is "
-                             f"{MAX_BYTES / 2**20:g} MB.")
+    if refusal := size_refusal(len(data), MAX_BYTES):
+        raise CsvImportError(refusal)
     text, _encoding = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     result = ResponsesFile()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from operator import itemgetter
 
 from distribution.imports.values import MSG_REQUIRED, parse_date, parse_quantity
 from products.gs1 import GS1Error, gtin_or_as_given, parse_label
+from silqeqms.uploads import size_refusal
 
 __all__ = [
     "COLUMNS",
@@ -145,10 +145,8 @@ def parse_distribution_csv(data: bytes) -> CsvParseResult:
     """Parse an uploaded Distribution Log CSV; raise CsvImportError when the file as a whole is unusable."""
     max_bytes = MAX_CSV_BYTES
     max_rows = MAX_CSV_ROWS
-    if len(data) > max_bytes:
-        # Round up so a file just over the limit never reads as "20.0 MB; the limit is 20 MB".
-        size_mb = math.ceil(len(data) * 10 / _MB) / 10
-        raise CsvImportError(f"The file is {size_mb:.1f} MB; the limit is {max_bytes / _MB:g} MB.")
+    if refusal := size_refusal(len(data), max_bytes):
+        raise CsvImportError(refusal)
 
     text, encoding = _decode(data)
     # newline="" keeps CR/LF inside quoted cells intact and lets the reader count physical lines

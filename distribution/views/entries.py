@@ -3,6 +3,8 @@ and the export. Thin views over distribution.services, distribution.selectors an
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -115,23 +117,29 @@ class EntryCreateView(PermissionRequiredMixin, ScanFillMixin, FormView):
         return initial
 
     def form_valid(self, form):
-        try:
-            entry = services.create_entry(actor=self.request.user, data=form.service_data(),
-                                          on_near_duplicate=_on_near_duplicate(form),
-                                          among=form.fields["customer"].queryset,
-                                          warnings_seen=form.cleaned_data["warnings_seen"])
-        except NearDuplicateFound as error:
-            form.ask_about(error)
-            return self.form_invalid(form)
-        except CatalogueWarnings as error:
-            form.ask_to_confirm(error)
-            return self.form_invalid(form)
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        entry = _saved_or_asked(form, partial(services.create_entry, actor=self.request.user))
+        if entry is None:
             return self.form_invalid(form)
         messages.success(self.request, f"Entry {entry.pk} saved" +
                          ("" if entry.lot_number else " — it waits in the review queue until its lot is known") + ".")
         return redirect(entry)
+
+
+def _saved_or_asked(form: EntryForm, save) -> DistributionLogEntry | None:
+    """Call `save` (create_entry or update_entry) with the form's data and answers. A question for the
+    person ("Did you mean …?", "Save anyway?") or an error goes on the form, and None is returned."""
+    try:
+        return save(data=form.service_data(), on_near_duplicate=_on_near_duplicate(form),
+                    among=form.fields["customer"].queryset, warnings_seen=form.cleaned_data["warnings_seen"])
+    except NearDuplicateFound as error:
+        form.ask_about(error)
+    except CatalogueWarnings as error:
+        form.ask_to_confirm(error)
+    except StaleVersionError as error:
+        form.add_error(None, error)
+    except ValidationError as error:
+        apply_validation_error(form, error)
+    return None
 
 
 def _on_near_duplicate(form: EntryForm) -> str:
@@ -185,23 +193,10 @@ class EntryEditView(PermissionRequiredMixin, EntryObjectMixin, ScanFillMixin, Fo
         return {**super().get_context_data(**kwargs), "entry": self.entry}
 
     def form_valid(self, form):
-        try:
-            entry = services.update_entry(actor=self.request.user, entry=self.entry, data=form.service_data(),
-                                          reason=form.cleaned_data["reason"], version=form.cleaned_data["version"],
-                                          on_near_duplicate=_on_near_duplicate(form),
-                                          among=form.fields["customer"].queryset,
-                                          warnings_seen=form.cleaned_data["warnings_seen"])
-        except NearDuplicateFound as error:
-            form.ask_about(error)
-            return self.form_invalid(form)
-        except CatalogueWarnings as error:
-            form.ask_to_confirm(error)
-            return self.form_invalid(form)
-        except StaleVersionError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        entry = _saved_or_asked(form, partial(services.update_entry, actor=self.request.user, entry=self.entry,
+                                              reason=form.cleaned_data["reason"],
+                                              version=form.cleaned_data["version"]))
+        if entry is None:
             return self.form_invalid(form)
         if entry.version == form.cleaned_data["version"]:
             messages.info(self.request, f"Nothing changed in entry {entry.pk}, so nothing was recorded.")
