@@ -9,8 +9,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from distribution.imports.decisions import ImportDecisions
-from distribution.imports.digest import digest_csv_preview, store_digest
-from distribution.imports.use_cases import import_csv_file, import_pdf_files, preview_csv_file
+from distribution.imports.digest import digest_csv_preview, store_digest, store_pdf_preview
+from distribution.imports.use_cases import (
+    import_csv_file,
+    import_pdf_files,
+    preview_csv_file,
+    preview_pdf_files,
+)
 from distribution.models import (
     CustomerOrderStats,
     DailySkuSummary,
@@ -55,6 +60,7 @@ def rebuild_dashboard_summaries(*, actor, params, progress) -> dict:
 # Imports and the ShipStation sync ------------------------------------------------------------------
 
 PREVIEW_CSV = "distribution.preview_csv"
+PREVIEW_PDF = "distribution.preview_pdf"
 IMPORT_CSV = "distribution.import_csv"
 IMPORT_PDF = "distribution.import_pdf"
 SYNC_SHIPSTATION = "distribution.sync_shipstation"
@@ -102,6 +108,26 @@ def preview_csv(*, actor, params, progress) -> dict:
             "counts": [["Rows", digest.total_rows], ["To import", digest.to_create],
                        ["Already in the log", digest.duplicates], ["Problems", digest.problem_count]],
             "links": [{"label": "Review the preview" + (" and import" if digest.can_import else ""), "url": url}]}
+
+
+@job_kind(PREVIEW_PDF, label="Read sales-order PDFs", permission="distribution.import")
+def preview_pdf(*, actor, params, progress) -> dict:
+    """params: files ([{file, name, token}]). Reads each file in the sandbox and plans their lines;
+    writes nothing but the preview. The page shows it and asks for the confirm."""
+    files = [(item["name"], read_job_input(item["file"])) for item in params["files"]]
+    preview = preview_pdf_files(files=files, progress=progress)
+    stored = store_pdf_preview(preview)
+    url = f"{reverse('distribution:import_pdf')}?{urlencode({'preview': params['files'][0]['token']})}"
+    lines = len(preview.plan.to_create) if preview.plan else 0
+    unreadable = [plan.file_name for plan in preview.files if plan.error]
+    summary = [f"{counted(len(files), 'file')} read: {counted(lines, 'line')} to import."]
+    if unreadable:
+        summary.append(f"Not imported: {', '.join(unreadable)} (the preview says why).")
+    if preview.can_import:
+        summary.append("Nothing is imported yet: review what was read, answer its questions and confirm.")
+    return {"preview_file": stored, "summary": summary,
+            "counts": [["Files", len(files)], ["Lines to import", lines], ["Files not read", len(unreadable)]],
+            "links": [{"label": "Review the preview" + (" and import" if preview.can_import else ""), "url": url}]}
 
 
 @job_kind(IMPORT_CSV, label="Import a distribution CSV", permission="distribution.import")

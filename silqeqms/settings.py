@@ -230,6 +230,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOBS_STALE_AFTER_SECONDS = env_int("JOBS_STALE_AFTER_SECONDS", 120)
 # A CSV with more rows than this is previewed by a background job (planning 100,000 rows takes ~3 s).
 IMPORT_PREVIEW_INLINE_ROWS = env_int("IMPORT_PREVIEW_INLINE_ROWS", 5000)
+# PDFs are read in a sandbox at ~65 ms a page: a batch over this many bytes is read by a background job.
+IMPORT_PREVIEW_INLINE_PDF_BYTES = env_int("IMPORT_PREVIEW_INLINE_PDF_BYTES", 256 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,8 @@ A 100,000-row file is previewed by a background job (distribution.jobs.PREVIEW_C
 longer than a page may. The job keeps a digest — the counts, the first lines, the problems and
 warnings, and the questions a person must answer — which the page then shows like an inline preview.
 Small files are previewed in the request and shown through the same digest, so the page has one source.
+A batch of PDFs too big to read while a page waits is previewed by a job too (PREVIEW_PDF); its
+preview is small already (ten files at most) and is kept whole, without the files' bytes.
 
     digest = digest_csv_preview(preview_csv_file(name=..., data=...))
     name = store_digest(digest); digest = load_digest(name)
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 
 from distribution.imports.lines import LineProblem
 from distribution.imports.planning import ImportPlan, PlannedLine
-from distribution.imports.use_cases import CsvPreview
+from distribution.imports.use_cases import CsvPreview, PdfPreview
 from silqeqms.jobs.files import open_job_input, save_job_input
 
 # The preview's table stops here so that a 100,000-row file does not become a 30 MB page; the counts
@@ -96,13 +98,21 @@ def digest_csv_preview(preview: CsvPreview) -> CsvPreviewDigest:
     return digest
 
 
+def store_pdf_preview(preview: PdfPreview) -> str:
+    """A PDF batch's preview as the page shows it (at most ten files' orders and lines), without the
+    files' bytes (they are staged apart)."""
+    for plan in preview.files:
+        plan.data = b""
+    return save_job_input("pdf-batch.preview", pickle.dumps(preview, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def store_digest(digest: CsvPreviewDigest) -> str:
     """Kept in the job-input storage (a worker wrote it; a web server reads it); removed with the
     previews nobody confirmed (silqeqms.jobs.files.purge_orphan_inputs)."""
     return save_job_input(f"{digest.file_name}.preview", pickle.dumps(digest, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def load_digest(name: str) -> CsvPreviewDigest:
+def load_digest(name: str) -> CsvPreviewDigest | PdfPreview:
     # Only ever a file this application wrote itself (store_digest), named by the server's own session
     # or Job row, never by the request.
     with open_job_input(name) as handle:

@@ -186,8 +186,9 @@ def _read_files(files: Sequence[tuple[str, bytes]], *, progress: Progress | None
     return plans
 
 
-def preview_pdf_files(*, files: Sequence[tuple[str, bytes]]) -> PdfPreview:
-    preview = PdfPreview(files=_read_files(files))
+def preview_pdf_files(*, files: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> PdfPreview:
+    """Read every file (the slow part: one sandboxed child per file) and plan their lines together."""
+    preview = PdfPreview(files=_read_files(files, progress=progress))
     lines = _renumber(preview.importable)
     preview.plan = plan_import(lines, unknown_rep_is_error=False) if lines else None
     return preview

@@ -26,7 +26,7 @@ from distribution.forms import (
 from distribution.imports import staging
 from distribution.imports.digest import digest_csv_preview, load_digest
 from distribution.imports.use_cases import preview_csv_file, preview_pdf_files, sha256_of
-from distribution.jobs import IMPORT_CSV, IMPORT_PDF, PREVIEW_CSV
+from distribution.jobs import IMPORT_CSV, IMPORT_PDF, PREVIEW_CSV, PREVIEW_PDF
 from silqeqms.jobs import start_job
 from silqeqms.jobs.models import Job
 from silqeqms.middleware import client_ip
@@ -137,12 +137,15 @@ class CsvImportView(PermissionRequiredMixin, View):
 
 class PdfImportView(PermissionRequiredMixin, View):
     """Sales-order PDFs: what was read per file and where the reader was unsure, then one confirm for
-    every file's lines, each entry linked to its stored original."""
+    every file's lines, each entry linked to its stored original. A batch of more than
+    IMPORT_PREVIEW_INLINE_PDF_BYTES is read by a background job, whose result links back here."""
 
     permission_required = "distribution.import"
     template_name = "distribution/import_pdf.html"
 
     def get(self, request):
+        if "preview" in request.GET:
+            return self.background_preview(request, request.GET["preview"])
         return render(request, self.template_name, {"form": PdfUploadForm()})
 
     def post(self, request):
@@ -152,17 +155,49 @@ class PdfImportView(PermissionRequiredMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
         files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
-        return self.render_preview(request, preview_pdf_files(files=files))
+        if sum(len(data) for _, data in files) > settings.IMPORT_PREVIEW_INLINE_PDF_BYTES:
+            return self.preview_in_background(request, files)
+        preview = preview_pdf_files(files=files)
+        tokens = [staging.stage(request, name=f.file_name, data=f.data, sha256=f.sha256, kind="pdf")
+                  for f in preview.importable] if preview.can_import else []
+        return self.render_preview(request, preview, tokens)
 
-    def render_preview(self, request, preview, confirm_form=None, decisions_form=None, import_errors=()):
+    def preview_in_background(self, request, files):
+        staged = [staging.load(request, staging.stage(request, name=name, data=data, sha256=sha256_of(data),
+                                                      kind="pdf"), kind="pdf") for name, data in files]
+        job = start_job(actor=request.user, kind=PREVIEW_PDF, request_ip=client_ip(request), params={
+            "files": [{"file": s.storage_name, "name": s.name, "token": s.token} for s in staged]})
+        for s in staged:
+            staging.set_preview_job(request, s.token, job.pk)
+        return redirect(job)
+
+    def background_preview(self, request, first_token: str):
+        job, staged = self._background(request, first_token)
+        if job is None:
+            messages.error(request, "That preview has expired or was already imported. Upload the PDFs again.")
+            return redirect("distribution:import_pdf")
+        if job.status != Job.Status.SUCCEEDED:
+            return redirect(job)
+        preview = load_digest(job.result["preview_file"])
+        # The files were staged in upload order, one plan each: confirm the ones that can be imported.
+        tokens = [s.token for s, plan in zip(staged, preview.files, strict=True) if plan.importable]
+        return self.render_preview(request, preview, tokens if preview.can_import else [])
+
+    def _background(self, request, first_token: str):
+        """The preview job whose first file is `first_token`, if this session started it, and its files."""
+        first = staging.load(request, first_token, kind="pdf")
+        job = (Job.objects.filter(pk=first.preview_job, kind=PREVIEW_PDF, started_by=request.user).first()
+               if first and first.preview_job else None)
+        if job is None:
+            return None, []
+        staged = [staging.load(request, item["token"], kind="pdf") for item in job.params["files"]]
+        return (job, staged) if all(staged) else (None, [])
+
+    def render_preview(self, request, preview, tokens=(), confirm_form=None, decisions_form=None, import_errors=()):
         context = {"form": PdfUploadForm(), "plans": preview.files, "import_plan": preview.plan,
                    "plan_errors": preview.plan.errors if preview.plan else [], "import_errors": import_errors}
-        if preview.can_import:
-            if confirm_form is None:
-                tokens = [staging.stage(request, name=f.file_name, data=f.data, sha256=f.sha256, kind="pdf")
-                          for f in preview.importable]
-                confirm_form = PdfImportConfirmForm(initial={"tokens": ",".join(tokens)})
-            context["confirm_form"] = confirm_form
+        if preview.can_import and (tokens or confirm_form):
+            context["confirm_form"] = confirm_form or PdfImportConfirmForm(initial={"tokens": ",".join(tokens)})
             context["decisions_form"] = decisions_form or ImportDecisionsForm(plan=preview.plan)
             context["to_create"] = len(preview.plan.to_create)
         return render(request, self.template_name, context)
@@ -176,7 +211,14 @@ class PdfImportView(PermissionRequiredMixin, View):
         if not tokens or any(s is None for s in staged):
             messages.error(request, "That upload has expired or was already imported. Upload the PDFs again.")
             return redirect("distribution:import_pdf")
-        preview = preview_pdf_files(files=[(s.name, staging.read(s)) for s in staged])
+        if staged[0].preview_job:
+            # A big batch: the questions are the background preview's; the import job reads it again.
+            job = Job.objects.filter(pk=staged[0].preview_job, status=Job.Status.SUCCEEDED).first()
+            if job is None:
+                return redirect("distribution:import_pdf")
+            preview = load_digest(job.result["preview_file"])
+        else:
+            preview = preview_pdf_files(files=[(s.name, staging.read(s)) for s in staged])
         decisions_form = ImportDecisionsForm(request.POST, plan=preview.plan)
         if not (form.is_valid() & decisions_form.is_valid()):
             return self.render_preview(request, preview, confirm_form=form, decisions_form=decisions_form)

@@ -341,3 +341,29 @@ def test_someone_elses_background_preview_is_not_theirs_to_open(ops_client, sett
     response = ops_client.get(url, follow=True)
 
     assert "That preview has expired or was already imported" in response.content.decode()
+
+
+@pytest.mark.usefixtures("jobs_run_at_once")
+def test_a_big_pdf_batch_is_read_by_a_job_and_only_its_readable_files_are_confirmed(ops_client, settings):
+    settings.IMPORT_PREVIEW_INLINE_PDF_BYTES = 100
+    good = make_order_pdf_reportlab(sample_order(), ruled=True)
+    response = ops_client.post(reverse("distribution:import_pdf"), {"files": [
+        SimpleUploadedFile("mercy.pdf", good, "application/pdf"),
+        SimpleUploadedFile("broken.pdf", b"%PDF-1.4 not really", "application/pdf")]})
+
+    reading = Job.objects.get()
+    assert response["Location"] == reading.get_absolute_url()
+    assert (reading.kind, reading.status) == ("distribution.preview_pdf", "succeeded")
+    assert ["Files not read", 1] in reading.result["counts"]
+    assert DistributionLogEntry.objects.count() == 0
+    page = ops_client.get(reading.result["links"][0]["url"])
+    assert "Order SO-1001" in page.content.decode()
+    tokens = page.context["confirm_form"].initial["tokens"].split(",")
+    assert len(tokens) == 1  # the broken file is not offered
+
+    response = ops_client.post(reverse("distribution:import_pdf"), {"tokens": ",".join(tokens), "reason": "March"})
+
+    importing = Job.objects.get(kind="distribution.import_pdf")
+    assert response["Location"] == importing.get_absolute_url() and importing.status == "succeeded"
+    assert DistributionLogEntry.objects.filter(source=Source.PDF).count() > 0
+    assert importing.result["summary"][0].endswith("from mercy.pdf; each links to its original PDF.")
