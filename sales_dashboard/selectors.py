@@ -186,9 +186,21 @@ def dashboard_totals(*, window: Window, scope: Scope = COMPANY) -> Totals:
 
 
 def active_customers_in_window(*, window: Window, scope: Scope = COMPANY) -> int:
-    """Customers with at least one non-voided entry shipped in the window (one query over the entries)."""
-    return (scope.live_entries().filter(window.q("ship_date"), customer__isnull=False)
-            .values("customer_id").distinct().count())
+    """Customers with at least one non-voided entry shipped in the window.
+
+    The rule, as one query over the entries (what tests compare with; 260 ms at 10M entries):
+        live_entries().filter(window.q("ship_date"), customer__isnull=False).values("customer_id").distinct()
+    Fast path, the same count from CustomerOrderStats (each customer's first and last live ship date): a
+    customer whose shipments all lie in the window counts at once; only one whose shipments reach over
+    an edge of the window is looked up in its entries (one index probe each)."""
+    stats = scope.customer_stats().filter(order_count__gte=1, last_order_date__gte=window.start)
+    if window.end is None:
+        return stats.count()
+    shipped_in_window = DistributionLogEntry.objects.filter(
+        customer_id=OuterRef("customer_id"), ship_date__gte=window.start, ship_date__lte=window.end,
+    ).exclude(status=Status.VOIDED)
+    within = Q(first_order_date__gte=window.start, last_order_date__lte=window.end)
+    return stats.filter(first_order_date__lte=window.end).filter(within | Exists(shipped_in_window)).count()
 
 
 def unlinked_entries_count(*, scope: Scope = COMPANY) -> int:

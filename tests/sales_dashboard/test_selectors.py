@@ -191,3 +191,36 @@ def test_unlinked_entries_are_counted_for_the_banner(ship):
 def test_the_window_condition_is_start_inclusive_and_end_optional():
     assert Window(D(2026, 1, 1)).as_data() == {"start": "2026-01-01", "end": None}
     assert Window(D(2026, 1, 1), D(2026, 2, 1)).as_data() == {"start": "2026-01-01", "end": "2026-02-01"}
+
+
+def test_active_customers_in_any_window_agree_with_the_entries_whatever_the_edges(ship, clerk):
+    """The fast path (each customer's first and last live ship date) against the rule written over the
+    entries: customers inside the window, straddling either edge, with a gap over the window, only
+    voided shipments in it, and unlinked entries."""
+    from customers.models import Customer
+    from distribution.models import DistributionLogEntry, Status
+    from tests.factories import CustomerFactory
+
+    inside, before_and_in, in_and_after, gap, voided_only = (CustomerFactory(facility_name=f"Clinic {n}")
+                                                             for n in range(5))
+    shipments = [(inside, D(2026, 3, 10)), (inside, D(2026, 3, 20)), (before_and_in, D(2026, 1, 5)),
+                 (before_and_in, D(2026, 3, 15)), (in_and_after, D(2026, 3, 31)), (in_and_after, D(2026, 6, 1)),
+                 (gap, D(2026, 2, 1)), (gap, D(2026, 5, 1)), (voided_only, D(2026, 1, 2))]
+    for n, (customer, day) in enumerate(shipments):
+        ship(customer=customer, facility_name=customer.facility_name, ship_date=day, order_number=f"SO-{n}")
+    in_window = ship(customer=voided_only, facility_name=voided_only.facility_name, ship_date=D(2026, 3, 12),
+                     order_number="SO-V")
+    void_entry(actor=clerk, entry=in_window, reason="shipped in error")
+
+    def by_the_rule(window: Window) -> int:
+        return (DistributionLogEntry.objects.exclude(status=Status.VOIDED)
+                .filter(window.q("ship_date"), customer__isnull=False).values("customer_id").distinct().count())
+
+    windows = [Window(D(2026, 3, 1), D(2026, 3, 31)), Window(D(2026, 3, 1)), Window(D(2026, 1, 1), D(2026, 1, 31)),
+               Window(D(2026, 2, 2), D(2026, 4, 30)), Window(D(2026, 6, 1), D(2026, 6, 1)),
+               Window(D(2025, 1, 1), D(2025, 12, 31)), Window(D(2026, 1, 3))]
+    assert Customer.objects.count() == 5
+    for window in windows:
+        assert selectors.active_customers_in_window(window=window) == by_the_rule(window), window
+    assert selectors.active_customers_in_window(window=windows[0]) == 3  # inside, before_and_in, in_and_after
+    assert selectors.active_customers_in_window(window=windows[3]) == 3  # gap has none between its two
