@@ -54,7 +54,7 @@ from customers.services import (
     update_note,
 )
 from customers.tables import CustomerTable
-from silqeqms.forms import apply_validation_error
+from silqeqms.forms import apply_validation_error, report_save
 from silqeqms.lists import TableListView
 from silqeqms.models import User
 from silqeqms.permissions import PermissionRequiredMixin, permission_denied_message
@@ -235,10 +235,7 @@ class CustomerDetailView(PermissionRequiredMixin, FollowMergedCustomerMixin, Cus
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.render_profile(customer, edit_form=form)
-        if updated.version == data["version"]:
-            messages.info(request, "Nothing changed, so nothing was saved.")
-        else:
-            messages.success(request, f"Customer “{updated}” saved.")
+        report_save(request, saved=updated, version=data["version"], message=f"Customer “{updated}” saved.")
         return redirect(updated)
 
 

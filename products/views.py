@@ -35,7 +35,7 @@ from products.selectors import (
     product_lots,
 )
 from products.tables import LotTable, ProductTable
-from silqeqms.forms import apply_validation_error
+from silqeqms.forms import apply_validation_error, report_save
 from silqeqms.lists import TableListView
 from silqeqms.permissions import PermissionRequiredMixin, permission_denied_message
 from silqeqms.tables import AuditEventTable
@@ -115,10 +115,7 @@ class ProductDetailView(PermissionRequiredMixin, View):
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.render(product, form)
-        if updated.version == data["version"]:
-            messages.info(request, "Nothing changed, so nothing was saved.")
-        else:
-            messages.success(request, f"Product {updated.sku} saved.")
+        report_save(request, saved=updated, version=data["version"], message=f"Product {updated.sku} saved.")
         return redirect(updated)
 
     def render(self, product: Product, edit_form=None) -> HttpResponse:
@@ -271,10 +268,7 @@ class LotDetailView(PermissionRequiredMixin, LotPageMixin, View):
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.render(lot, edit_form=form)
-        if updated.version == data["version"]:
-            messages.info(request, "Nothing changed, so nothing was saved.")
-        else:
-            messages.success(request, f"Lot {updated.lot_number} saved.")
+        report_save(request, saved=updated, version=data["version"], message=f"Lot {updated.lot_number} saved.")
         return redirect(updated)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
@@ -43,6 +44,15 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def report_save(request, *, saved, version: int, message: str) -> None:
+    """After an edit made against `version` (optimistic locking): the one sentence for an edit that
+    changed nothing (the service recorded nothing, the version did not move), else `message`."""
+    if saved.version == version:
+        messages.info(request, "Nothing changed, so nothing was saved.")
+    else:
+        messages.success(request, message)
 
 
 def check_date_range(form: forms.Form, start_field: str, end_field: str) -> None:

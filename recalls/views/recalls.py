@@ -15,7 +15,7 @@ from recalls import selectors, services
 from recalls.forms import CloseRecallForm, LaterShipmentsForm, OpenRecallForm, RecallEditForm, RecallForm
 from recalls.models import Recall, RecallStatus
 from recalls.tables import ConsigneeTable, RecallTable
-from silqeqms.forms import apply_validation_error
+from silqeqms.forms import apply_validation_error, report_save
 from silqeqms.permissions import PermissionRequiredMixin, permission_denied_message
 from silqeqms.tables import AuditEventTable
 from silqeqms.wording import counted
@@ -115,10 +115,7 @@ class RecallEditView(PermissionRequiredMixin, View):
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
-                if updated.version == data["version"]:
-                    messages.info(request, "Nothing changed, so nothing was saved.")
-                else:
-                    messages.success(request, f"{updated.number} saved.")
+                report_save(request, saved=updated, version=data["version"], message=f"{updated.number} saved.")
                 return redirect(updated)
         return render(request, self.template_name, {"recall": recall, "form": form})
 
