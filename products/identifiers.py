@@ -46,30 +46,31 @@ def _strict_problem(value: str, what: str, max_length: int) -> str:
 
 def clean_lot_number(value: str | None, *, strict: bool = True) -> str:
     """The lot number as stored (surrounding spaces removed), or ValidationError naming the problem."""
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError("Enter a lot number.", code="lot_number_required")
-    if strict:
-        problem = _strict_problem(value, "Lot number", LOT_NUMBER_MAX_LENGTH)
-        if problem:
-            raise ValidationError(problem, code="lot_number_characters")
-    elif len(value) > HISTORIC_LOT_NUMBER_MAX_LENGTH:
-        raise ValidationError(f"Lot number “{value[:20]}…” is longer than {HISTORIC_LOT_NUMBER_MAX_LENGTH} characters.",
-                              code="lot_number_length")
-    return value
+    return _clean_identifier(value, what="Lot number", code="lot_number", required="Enter a lot number.",
+                             max_length=LOT_NUMBER_MAX_LENGTH, historic_max_length=HISTORIC_LOT_NUMBER_MAX_LENGTH,
+                             strict=strict)
 
 
 def clean_sku(value: str | None, *, strict: bool = True) -> str:
     """The SKU as stored (surrounding spaces removed), or ValidationError naming the problem."""
+    return _clean_identifier(value, what="SKU", code="sku", required="Enter a SKU.", max_length=SKU_MAX_LENGTH,
+                             historic_max_length=SKU_MAX_LENGTH, strict=strict)
+
+
+def _clean_identifier(value: str | None, *, what: str, code: str, required: str, max_length: int,
+                      historic_max_length: int, strict: bool) -> str:
+    """`strict`: a new value keeps the documented character set; otherwise (a value already recorded)
+    only its length is checked."""
     value = (value or "").strip()
     if not value:
-        raise ValidationError("Enter a SKU.", code="sku_required")
+        raise ValidationError(required, code=f"{code}_required")
     if strict:
-        problem = _strict_problem(value, "SKU", SKU_MAX_LENGTH)
+        problem = _strict_problem(value, what, max_length)
         if problem:
-            raise ValidationError(problem, code="sku_characters")
-    elif len(value) > SKU_MAX_LENGTH:
-        raise ValidationError(f"SKU “{value[:20]}…” is longer than {SKU_MAX_LENGTH} characters.", code="sku_length")
+            raise ValidationError(problem, code=f"{code}_characters")
+    elif len(value) > historic_max_length:
+        raise ValidationError(f"{what} “{value[:20]}…” is longer than {historic_max_length} characters.",
+                              code=f"{code}_length")
     return value
 
 
