@@ -54,9 +54,10 @@ def test_the_list_shows_roles_last_sign_in_and_lock_state(admin_client, roles, d
     ("locked=yes", "vera", "quinn"),
 ])
 def test_the_list_filters(admin_client, roles, query, shown, hidden):
-    vera = UserFactory(username="vera")
+    # Names fixed: the search matches names too, and a random "Rivera" would match "ver".
+    vera = UserFactory(username="vera", first_name="Vera", last_name="Stone")
     vera.groups.add(roles["ops"])
-    UserFactory(username="quinn", is_active=False)
+    UserFactory(username="quinn", first_name="Quinn", last_name="Hale", is_active=False)
     AccessAttempt.objects.create(username="vera", ip_address="10.0.0.1", user_agent="t", get_data="", post_data="",
                                  http_accept="", path_info="/", failures_since_start=5)
     html = admin_client.get(url("user_list") + "?" + query).content.decode()
