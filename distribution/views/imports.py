@@ -4,10 +4,11 @@ answer (new facilities close to existing customers, blank customer fields to fil
 progress (/admin/jobs/<id>/). The pages only adapt HTTP to the use cases in
 distribution.imports.use_cases, which the management commands and the jobs (distribution.jobs) call.
 
-The confirm plans the staged file again to build the questions' fields, so an answer that no longer fits
-is an error on the page; the import itself checks the answers once more inside its transaction. The
-confirm claims the staged upload for one job: sent twice (a double click, a second tab), it leads to
-the same job."""
+The confirm of a small file plans it again to build the questions' fields, so an answer that no longer
+fits is an error on the page; a big file's confirm takes the questions from its background preview.
+Either way the import job plans once more inside its transaction and refuses answers that no longer
+fit. The confirm claims the staged upload for one job: sent twice (a double click, a second tab), it
+leads to the same job."""
 
 from __future__ import annotations
 
