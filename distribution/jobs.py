@@ -166,6 +166,18 @@ def import_pdf(*, actor, params, progress) -> dict:
     return {"summary": summary, "counts": _counts(result), "links": _entry_links(Source.PDF, result.needs_review)}
 
 
+def run_summary(run: SyncRun) -> str:
+    """One sentence for a finished sync run: its window, pages and counts, or why it failed."""
+    counts = (f"{run.created} created, {run.updated} updated, {run.voided} voided, {run.unchanged} unchanged, "
+              f"{len(run.errors)} error{'s' if len(run.errors) != 1 else ''}")
+    window = f"ship dates {run.window_start:%Y-%m-%d} to {run.window_end:%Y-%m-%d}"
+    if run.status == SyncRun.RunStatus.FAILED:
+        last = run.errors[-1] if run.errors else "unknown error"
+        return f"Sync run {run.pk} failed ({window}): {last} Pages already saved are kept ({counts})."
+    return f"Sync run {run.pk} {run.get_status_display().lower()} ({window}, {run.pages} page" \
+           f"{'s' if run.pages != 1 else ''}): {counts}."
+
+
 def active_sync_job() -> Job | None:
     """The sync queued or running now, if any (Sync now, the webhook and cron start no second one)."""
     return Job.objects.filter(kind=SYNC_SHIPSTATION, status__in=Job.ACTIVE).order_by("id").first()
@@ -185,9 +197,9 @@ def sync_shipstation(*, actor, params, progress) -> dict:
         return {"summary": [f"Nothing was synced: {error} That run covers the same window."],
                 "links": [{"label": "ShipStation", "url": reverse("distribution:shipstation")}]}
     if run.status == SyncRun.RunStatus.FAILED:
-        raise JobFailed(sync.run_summary(run))
+        raise JobFailed(run_summary(run))
     return {
-        "summary": [sync.run_summary(run), *run.errors[:20]],
+        "summary": [run_summary(run), *run.errors[:20]],
         "counts": [["Created", run.created], ["Updated", run.updated], ["Voided", run.voided],
                    ["Unchanged", run.unchanged], ["Errors", len(run.errors)]],
         "links": [{"label": "ShipStation", "url": reverse("distribution:shipstation")},

@@ -205,17 +205,6 @@ def entry_values(shipment: Shipment, item: ShipmentItem) -> dict[str, Any]:
     }
 
 
-def run_summary(run: SyncRun) -> str:
-    counts = (f"{run.created} created, {run.updated} updated, {run.voided} voided, {run.unchanged} unchanged, "
-              f"{len(run.errors)} error{'s' if len(run.errors) != 1 else ''}")
-    window = f"ship dates {run.window_start:%Y-%m-%d} to {run.window_end:%Y-%m-%d}"
-    if run.status == SyncRun.RunStatus.FAILED:
-        last = run.errors[-1] if run.errors else "unknown error"
-        return f"Sync run {run.pk} failed ({window}): {last} Pages already saved are kept ({counts})."
-    return f"Sync run {run.pk} {run.get_status_display().lower()} ({window}, {run.pages} page" \
-           f"{'s' if run.pages != 1 else ''}): {counts}."
-
-
 # -- the run ----------------------------------------------------------------------------------------------
 
 
